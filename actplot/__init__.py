@@ -1,0 +1,68 @@
+"""actplot: plot, compare and check neural-network activation functions and their derivatives.
+
+The public API. Importing it is cheap: no matplotlib, no scipy, no plugins until asked for.
+
+>>> import actplot
+>>> relu, = actplot.resolve("relu")
+>>> actplot.evaluate(relu, actplot.linspace(-1, 1, 3)).dy.tolist()
+[0.0, 0.0, 1.0]
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from actplot.declare import Activation, Param, activation
+from actplot.derivative_check import DerivativeCheck, check_derivative
+from actplot.errors import (
+    ActplotError,
+    OutputError,
+    ParameterError,
+    PluginError,
+    UnknownActivationError,
+    UsageError,
+)
+from actplot.numerics import Evaluation, evaluate, linspace
+from actplot.registry import Registry, load_registry
+from actplot.spec import BoundActivation, bind, resolve
+
+__version__ = "0.1.0"
+
+
+def jacobian(name: str, v: Any, registry: Registry | None = None) -> np.ndarray:
+    """The full Jacobian of a vector-valued activation (softmax family) at the vector ``v``.
+
+    >>> jacobian("softmax", [0.0, 0.0]).tolist()
+    [[0.25, -0.25], [-0.25, 0.25]]
+    """
+    act = (registry if registry is not None else load_registry()).lookup(name)
+    if act.jacobian is None:
+        raise UsageError(f"{act.name} is elementwise; its Jacobian is diagonal: use evaluate() for f'")
+    return np.asarray(act.jacobian(np.asarray(v, dtype=float)))
+
+
+__all__ = [
+    "Activation",
+    "ActplotError",
+    "BoundActivation",
+    "DerivativeCheck",
+    "Evaluation",
+    "OutputError",
+    "Param",
+    "ParameterError",
+    "PluginError",
+    "Registry",
+    "UnknownActivationError",
+    "UsageError",
+    "__version__",
+    "activation",
+    "bind",
+    "check_derivative",
+    "evaluate",
+    "jacobian",
+    "linspace",
+    "load_registry",
+    "resolve",
+]

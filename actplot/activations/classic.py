@@ -1,0 +1,151 @@
+"""Classic and textbook activations: identity, binary step, exponential, Gaussian, sine, sinc, bent identity."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from actplot.activations.stable import exp_neg_square, horner
+from actplot.declare import activation
+
+
+@activation(
+    "identity",
+    aliases=("linear",),
+    family="linear",
+    formula=r"x",
+    derivative=lambda x: np.ones_like(x),
+    derivative_formula=r"1",
+    output_range=(-math.inf, math.inf),
+    continuity="C∞",
+)
+def identity(x):
+    """The identity (linear activation): passes its input through unchanged."""
+    return np.array(x, copy=True)
+
+
+@activation(
+    "binary_step",
+    aliases=("heaviside", "step", "unit_step"),
+    family="step",
+    formula=r"1\ (x \geq 0),\quad 0\ (x < 0)",
+    derivative=lambda x: np.zeros_like(x),
+    derivative_formula=r"0\ (x \neq 0)",
+    output_range=(0.0, 1.0),
+    continuity="C-1",
+    jumps=(0.0,),
+    kink_convention="f(0) = 1 (torch.heaviside(x, 1)); f'(0) is reported as 0, the value on both "
+    "sides: the distributional derivative is a Dirac delta and torch.heaviside has no autograd.",
+    reference="McCulloch & Pitts 1943; Rosenblatt 1958",
+)
+def binary_step(x):
+    """The Heaviside step: 1 for x >= 0, 0 below; the perceptron's threshold unit."""
+    return np.where(x >= 0, 1.0, 0.0)
+
+
+def _exp(x):
+    # exp(x) above 709.78 exceeds the largest float64: inf is the correctly rounded answer.
+    with np.errstate(over="ignore"):
+        return np.exp(x)
+
+
+@activation(
+    "exponential",
+    aliases=("exp",),
+    family="exponential",
+    formula=r"e^{x}",
+    derivative=_exp,
+    derivative_formula=r"e^{x}",
+    output_range=(0.0, math.inf),
+    continuity="C∞",
+    notes="Overflows to inf above x = 709.78, where the true value exceeds the largest float64.",
+)
+def exponential(x):
+    """The exponential function, as Keras's ``exponential`` activation."""
+    return _exp(x)
+
+
+@activation(
+    "gaussian",
+    aliases=("gauss", "rbf"),
+    family="radial",
+    formula=r"e^{-x^{2}}",
+    derivative=lambda x: -2.0 * x * exp_neg_square(x),
+    derivative_formula=r"-2x\,e^{-x^{2}}",
+    output_range=(0.0, 1.0),
+    continuity="C∞",
+    reference="radial basis functions (Broomhead & Lowe 1988)",
+)
+def gaussian(x):
+    """The Gaussian bump exp(-x^2), with x^2 kept exact so the tails stay accurate."""
+    return exp_neg_square(x)
+
+
+@activation(
+    "sinusoid",
+    aliases=("sin", "sine"),
+    family="periodic",
+    formula=r"\sin x",
+    derivative=np.cos,
+    derivative_formula=r"\cos x",
+    output_range=(-1.0, 1.0),
+    continuity="C∞",
+    reference="Lapedes & Farber 1987; Sitzmann et al. 2020 (SIREN)",
+)
+def sinusoid(x):
+    """The sine function, as used in SIREN networks."""
+    return np.sin(x)
+
+
+# d/dx sin(x)/x = sum_{k>=1} (-1)^k 2k x^(2k-1) / (2k+1)!; 15 terms reach 1e-22 at |x| = 2.
+_SINC_GRAD_SERIES = tuple((-1) ** k * 2 * k / math.factorial(2 * k + 1) for k in range(1, 16))
+
+
+def _sinc_grad(x):
+    small = np.abs(x) < 2.0
+    xs = np.where(small, x, 1.0)
+    xl = np.where(small, 1.0, x)
+    # Near 0, cos(x)/x - sin(x)/x^2 cancels completely; the series has no cancellation there.
+    series = xs * horner(xs * xs, _SINC_GRAD_SERIES)
+    direct = (xl * np.cos(xl) - np.sin(xl)) / xl / xl
+    return np.where(small, series, direct)
+
+
+@activation(
+    "sinc",
+    aliases=("cardinal_sine",),
+    family="periodic",
+    formula=r"\frac{\sin x}{x}\ (x \neq 0),\quad 1\ (x = 0)",
+    derivative=_sinc_grad,
+    derivative_formula=r"\frac{x\cos x - \sin x}{x^{2}}",
+    output_range=(-0.21723362821122166, 1.0),
+    continuity="C∞",
+    notes="Unnormalised sin(x)/x, as in the activation-function literature; numpy's np.sinc and "
+    "torch.sinc are the normalised sin(pi x)/(pi x).",
+)
+def sinc(x):
+    """The unnormalised cardinal sine sin(x)/x, 1 at 0."""
+    safe = np.where(x == 0, 1.0, x)
+    return np.where(x == 0, 1.0, np.sin(safe) / safe)
+
+
+def _bent_parts(x):
+    # sqrt(x^2 + 1) - 1 cancels near 0; x^2 / (sqrt(x^2 + 1) + 1) does not, and hypot cannot overflow.
+    h = np.hypot(x, 1.0)
+    return h, x * (x / (h + 1.0))
+
+
+@activation(
+    "bent_identity",
+    family="linear",
+    formula=r"\frac{\sqrt{x^{2}+1}-1}{2} + x",
+    derivative=lambda x: x / (2.0 * np.hypot(x, 1.0)) + 1.0,
+    derivative_formula=r"\frac{x}{2\sqrt{x^{2}+1}} + 1",
+    output_range=(-math.inf, math.inf),
+    continuity="C∞",
+)
+def bent_identity(x):
+    """The bent identity: the identity plus half a hyperbola, smooth and unbounded."""
+    _, q = _bent_parts(x)
+    return 0.5 * q + x

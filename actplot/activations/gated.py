@@ -1,0 +1,186 @@
+"""Self-gated activations x * g(x): GELU (exact and tanh), SiLU, Mish, hard swish, ELiSH."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from actplot.activations.stable import (
+    SQRT_2_OVER_PI,
+    normal_cdf,
+    normal_pdf,
+    sech2,
+    sigmoid,
+    sigmoid_grad,
+    two_prod,
+    two_sum,
+)
+from actplot.declare import Param, activation
+
+# The tanh approximation's cubic coefficient, as a double-double (0.044715 is not a float64).
+_GELU_K = (0.044715, 2.1960211427085595e-18)
+# 2 * sqrt(2/pi), exactly twice the double-double constant.
+_TWO_C = (2.0 * SQRT_2_OVER_PI[0], 2.0 * SQRT_2_OVER_PI[1])
+
+
+def _gelu_tanh_argument(x):
+    """z = 2 sqrt(2/pi) (x + 0.044715 x^3) as hi + lo, so that sigmoid(z) is accurate.
+
+    gelu_tanh(x) = x sigmoid(z). In the left tail sigmoid(z) ~ e^z with |z| up to 113 before the
+    result underflows, so an error of one rounding in z would cost ~100 ulp: z is carried in
+    double-double arithmetic.
+    """
+    xc = np.clip(x, -1e4, 1e4)  # beyond, sigmoid(z) is exactly 0 or 1 and the split cannot overflow
+    s_hi, s_lo = two_prod(xc, xc)
+    k_hi, k_lo = _GELU_K
+    p_hi, p_lo = two_prod(np.full_like(xc, k_hi), s_hi)
+    p_lo = p_lo + (k_hi * s_lo + k_lo * s_hi)
+    w_hi, w_lo = two_sum(np.ones_like(xc), p_hi)
+    w_lo = w_lo + p_lo
+    v_hi, v_lo = two_prod(xc, w_hi)
+    v_lo = v_lo + xc * w_lo
+    z_hi, z_lo = two_prod(np.full_like(xc, _TWO_C[0]), v_hi)
+    z_lo = z_lo + (_TWO_C[0] * v_lo + _TWO_C[1] * v_hi)
+    return xc, z_hi, z_lo
+
+
+def _gelu_tanh(x):
+    _, z_hi, z_lo = _gelu_tanh_argument(x)
+    # sigmoid(z_hi + z_lo) = sigmoid(z_hi) (1 + z_lo sigmoid(-z_hi)) to first order; z_lo ~ 1e-16 z.
+    return x * (sigmoid(z_hi) * (1.0 + z_lo * sigmoid(-z_hi)))
+
+
+def _gelu_tanh_grad(x):
+    xc, z_hi, z_lo = _gelu_tanh_argument(x)
+    s = sigmoid(z_hi) * (1.0 + z_lo * sigmoid(-z_hi))
+    ds = sigmoid_grad(z_hi) * (1.0 + z_lo * (sigmoid(-z_hi) - sigmoid(z_hi)))
+    dz = _TWO_C[0] * (1.0 + 3.0 * _GELU_K[0] * xc * xc)
+    return s + xc * ds * dz
+
+
+def _gelu(x, approximate):
+    return _gelu_tanh(x) if approximate == "tanh" else x * normal_cdf(x)
+
+
+def _gelu_grad(x, approximate):
+    return _gelu_tanh_grad(x) if approximate == "tanh" else normal_cdf(x) + x * normal_pdf(x)
+
+
+@activation(
+    "gelu",
+    aliases=("gaussian_error_linear_unit",),
+    params=[Param("approximate", "none", "'none' for the exact erf form, 'tanh' for the approximation", choices=("none", "tanh"))],
+    family="gated",
+    formula=r"x\,\Phi(x) = \frac{x}{2}\left(1 + \mathrm{erf}\frac{x}{\sqrt{2}}\right)",
+    derivative=_gelu_grad,
+    derivative_formula=r"\Phi(x) + x\,\varphi(x)",
+    output_range=lambda approximate: (-0.17004075057125406 if approximate == "tanh" else -0.16997120747990366, math.inf),
+    continuity="C∞",
+    reference="Hendrycks & Gimpel 2016",
+    notes="The left tail is computed through scipy's erfcx, so it stays accurate down to the "
+    "underflow at x = -38; PyTorch's 0.5x(1 + erf(x/sqrt 2)) returns exactly 0 below x = -8.37.",
+)
+def gelu(x, approximate):
+    """Gaussian error linear unit: x weighted by the standard normal CDF."""
+    return _gelu(x, approximate)
+
+
+@activation(
+    "gelu_tanh",
+    aliases=("gelu_new", "approximate_gelu"),
+    family="gated",
+    formula=r"\frac{x}{2}\left(1 + \tanh\left(\sqrt{2/\pi}\,(x + 0.044715 x^{3})\right)\right)",
+    derivative=_gelu_tanh_grad,
+    derivative_formula=r"\frac{1 + t}{2} + \frac{x}{2}(1 - t^{2})\sqrt{2/\pi}(1 + 0.134145 x^{2})",
+    output_range=(-0.17004075057125406, math.inf),
+    continuity="C∞",
+    reference="Hendrycks & Gimpel 2016 (tanh approximation)",
+    notes="Equal to gelu:approximate=tanh; JAX's default GELU. Computed as x sigmoid(2u), which "
+    "avoids the cancellation in 1 + tanh(u) that makes PyTorch return 0 below x = -7.15.",
+)
+def gelu_tanh(x):
+    """GELU's tanh approximation, the default GELU of JAX."""
+    return _gelu_tanh(x)
+
+
+def _silu_grad(x):
+    s = sigmoid(x)
+    return s * (1.0 + x * sigmoid(-x))
+
+
+@activation(
+    "silu",
+    aliases=("swish", "swish1"),
+    family="gated",
+    formula=r"x\,\sigma(x)",
+    derivative=_silu_grad,
+    derivative_formula=r"\sigma(x)\,(1 + x\,\sigma(-x))",
+    output_range=(-0.2784645427610738, math.inf),
+    continuity="C∞",
+    reference="Hendrycks & Gimpel 2016; Elfwing, Uchibe & Doya 2017; Ramachandran, Zoph & Le 2017",
+)
+def silu(x):
+    """Sigmoid linear unit (swish): x weighted by its own sigmoid."""
+    return x * sigmoid(x)
+
+
+def _mish_grad(x):
+    sp = np.logaddexp(0.0, x)
+    return np.tanh(sp) + x * sigmoid(x) * sech2(sp)
+
+
+@activation(
+    "mish",
+    family="gated",
+    formula=r"x \tanh(\mathrm{softplus}(x))",
+    derivative=_mish_grad,
+    derivative_formula=r"\tanh(\mathrm{sp}(x)) + x\,\sigma(x)\,\mathrm{sech}^{2}(\mathrm{sp}(x))",
+    output_range=(-0.30884341301725043, math.inf),
+    continuity="C∞",
+    reference="Misra 2019",
+)
+def mish(x):
+    """Mish: x times the tanh of its softplus."""
+    return x * np.tanh(np.logaddexp(0.0, x))
+
+
+@activation(
+    "hardswish",
+    aliases=("hard_swish", "hard_silu"),
+    family="gated",
+    formula=r"x\,\frac{\mathrm{relu6}(x + 3)}{6}",
+    derivative=lambda x: np.where(x <= -3, 0.0, np.where(x >= 3, 1.0, (2.0 * x + 3.0) / 6.0)),
+    derivative_formula=r"0\ (x < -3),\quad \frac{2x + 3}{6}\ (|x| < 3),\quad 1\ (x > 3)",
+    output_range=(-0.375, math.inf),
+    continuity="C0",
+    kinks=(-3.0, 3.0),
+    kink_convention="f'(-3) = 0 and f'(3) = 1 (the outer pieces' slopes), as PyTorch's autograd returns.",
+    reference="Howard et al. 2019",
+)
+def hardswish(x):
+    """Hard swish: x gated by the piecewise-linear hard sigmoid (MobileNetV3)."""
+    return np.where(x <= -3, 0.0, np.where(x >= 3, x, x * (x + 3.0) / 6.0))
+
+
+def _elish_grad(x):
+    s, sm = sigmoid(x), sigmoid(-x)
+    xn = np.minimum(x, 0.0)
+    negative = np.exp(xn) * s + np.expm1(xn) * s * sm
+    return np.where(x >= 0, s * (1.0 + x * sm), negative)
+
+
+@activation(
+    "elish",
+    family="gated",
+    formula=r"x\,\sigma(x)\ (x \geq 0),\quad (e^{x} - 1)\,\sigma(x)\ (x < 0)",
+    derivative=_elish_grad,
+    derivative_formula=r"\sigma(x)(1 + x\sigma(-x))\ (x \geq 0),\quad e^{x}\sigma(x) + (e^{x}-1)\sigma(x)\sigma(-x)\ (x < 0)",
+    output_range=(2 * math.sqrt(2) - 3, math.inf),
+    continuity="C1",
+    kinks=(0.0,),
+    reference="Basirat & Roth 2018",
+)
+def elish(x):
+    """Exponential linear sigmoid squashing: SiLU above 0, ELU times sigmoid below."""
+    return np.where(x >= 0, x, np.expm1(np.minimum(x, 0.0))) * sigmoid(x)

@@ -1,0 +1,260 @@
+"""S-shaped (squashing) functions: sigmoid, tanh, arctan, softsign, their hard and sparse versions."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from actplot.activations.stable import horner, sech2, sigmoid as _sigmoid, sigmoid_grad
+from actplot.declare import Param, activation
+
+
+@activation(
+    "sigmoid",
+    aliases=("logistic", "expit"),
+    family="sigmoid",
+    formula=r"\frac{1}{1 + e^{-x}}",
+    derivative=sigmoid_grad,
+    derivative_formula=r"\sigma(x)\,\sigma(-x)",
+    output_range=(0.0, 1.0),
+    continuity="C∞",
+    reference="Verhulst 1838; Rumelhart, Hinton & Williams 1986",
+    notes="f' is computed as sigma(x) sigma(-x) from one shared exponential, so it stays accurate "
+    "in the tails; PyTorch computes it from the rounded output, s(1-s), which is exactly 0 "
+    "from x = 36.74 (float32: 16.64) although the true gradient is a normal float up to x = 708.",
+)
+def sigmoid(x):
+    """The logistic sigmoid, squashing the reals into (0, 1)."""
+    return _sigmoid(x)
+
+
+@activation(
+    "tanh",
+    aliases=("hyperbolic_tangent",),
+    family="sigmoid",
+    formula=r"\tanh x",
+    derivative=sech2,
+    derivative_formula=r"\mathrm{sech}^{2} x",
+    output_range=(-1.0, 1.0),
+    continuity="C∞",
+    reference="LeCun, Bottou, Orr & Müller 1998",
+    notes="f' is computed as sech^2 x = 4 sigma'(2x); PyTorch computes 1 - tanh^2 from the rounded "
+    "output, which is exactly 0 for |x| >= 19.06 (float32: 9.01) although the true value is "
+    "normal up to |x| = 354.",
+)
+def tanh(x):
+    """The hyperbolic tangent, squashing the reals into (-1, 1)."""
+    return np.tanh(x)
+
+
+def _arctan_grad(x):
+    a = np.abs(x)
+    # 1 + x^2 overflows beyond 1e154; there 1/(1 + x^2) == (1/x)/x in float64.
+    small = np.minimum(a, 1e150)
+    return np.where(a < 1e150, 1.0 / (1.0 + small * small), (1.0 / a) / np.maximum(a, 1.0))
+
+
+@activation(
+    "arctan",
+    aliases=("atan",),
+    family="sigmoid",
+    formula=r"\arctan x",
+    derivative=_arctan_grad,
+    derivative_formula=r"\frac{1}{1 + x^{2}}",
+    output_range=(-math.pi / 2, math.pi / 2),
+    continuity="C∞",
+    notes="The inverse of the circular tangent (not of tanh).",
+)
+def arctan(x):
+    """The inverse tangent, squashing the reals into (-pi/2, pi/2)."""
+    return np.arctan(x)
+
+
+@activation(
+    "softsign",
+    aliases=("soft_sign", "elliott"),
+    family="sigmoid",
+    formula=r"\frac{x}{1 + |x|}",
+    derivative=lambda x: (1.0 / (1.0 + np.abs(x))) ** 2,
+    derivative_formula=r"\frac{1}{(1 + |x|)^{2}}",
+    output_range=(-1.0, 1.0),
+    continuity="C1",
+    kinks=(0.0,),
+    kink_convention="C1 at 0: f'(0) = 1 from both sides, as PyTorch returns.",
+    reference="Elliott 1993; Glorot & Bengio 2010",
+)
+def softsign(x):
+    """Softsign: a sigmoid with polynomial rather than exponential tails."""
+    return x / (1.0 + np.abs(x))
+
+
+@activation(
+    "hardsigmoid",
+    aliases=("hard_sigmoid",),
+    family="sigmoid",
+    formula=r"\min(\max(0, \frac{x+3}{6}), 1)",
+    derivative=lambda x: np.where((x > -3) & (x < 3), 1.0 / 6.0, 0.0),
+    derivative_formula=r"\frac{1}{6}\ (|x| < 3),\quad 0\ \text{otherwise}",
+    output_range=(0.0, 1.0),
+    continuity="C0",
+    kinks=(-3.0, 3.0),
+    kink_convention="f'(±3) = 0, as PyTorch's autograd returns.",
+    reference="Courbariaux, Bengio & David 2015; Howard et al. 2019",
+    notes="f' = 1/6 exactly; PyTorch's float64 backward returns float32(1/6) = 0.16666667163, "
+    "a rounding shortcut actplot does not copy. Keras 2 used clip(0.2x + 0.5, 0, 1) instead.",
+)
+def hardsigmoid(x):
+    """Hard sigmoid: the piecewise-linear relu6(x + 3) / 6."""
+    # (x + 3) / 6 rather than x/6 + 1/2: near x = -3 the latter cancels; x + 3 is exact there.
+    return np.where(x <= -3, 0.0, np.where(x >= 3, 1.0, (x + 3.0) / 6.0))
+
+
+@activation(
+    "logsigmoid",
+    aliases=("log_sigmoid",),
+    family="sigmoid",
+    formula=r"\log \sigma(x) = -\log(1 + e^{-x})",
+    derivative=lambda x: _sigmoid(-x),
+    derivative_formula=r"\sigma(-x)",
+    output_range=(-math.inf, 0.0),
+    continuity="C∞",
+)
+def logsigmoid(x):
+    """The log of the sigmoid, -softplus(-x)."""
+    return -np.logaddexp(0.0, -x)
+
+
+@activation(
+    "sparse_sigmoid",
+    family="sigmoid",
+    formula=r"\frac{1}{2}\,\mathrm{clip}(x + 1, 0, 2)",
+    derivative=lambda x: np.where((x > -1) & (x < 1), 0.5, 0.0),
+    derivative_formula=r"\frac{1}{2}\ (|x| < 1),\quad 0\ \text{otherwise}",
+    output_range=(0.0, 1.0),
+    continuity="C0",
+    kinks=(-1.0, 1.0),
+    kink_convention="f'(±1) = 0, as PyTorch returns for hardsigmoid and hardtanh (no torch version).",
+    reference="Blondel, Martins & Niculae 2020",
+)
+def sparse_sigmoid(x):
+    """Sparse sigmoid: the 2-class sparsemax, linear between -1 and 1."""
+    return np.where(x <= -1, 0.0, np.where(x >= 1, 1.0, 0.5 * (x + 1.0)))
+
+
+@activation(
+    "isru",
+    aliases=("inverse_square_root_unit",),
+    params=[Param("alpha", 1.0, "the asymptotes are ±1/sqrt(alpha)", positive=True)],
+    family="sigmoid",
+    formula=r"\frac{x}{\sqrt{1 + \alpha x^{2}}}",
+    derivative=lambda x, alpha: (1.0 + alpha * np.minimum(x * x, 1e300)) ** -1.5,
+    derivative_formula=r"(1 + \alpha x^{2})^{-3/2}",
+    output_range=lambda alpha: (-1.0 / math.sqrt(alpha), 1.0 / math.sqrt(alpha)),
+    continuity="C∞",
+    reference="Carlile et al. 2017",
+)
+def isru(x, alpha):
+    """Inverse square root unit: a sigmoid with algebraic tails."""
+    xc = np.clip(x, -1e150, 1e150)
+    return np.where(np.abs(x) > 1e150, np.sign(x) / math.sqrt(alpha), xc / np.sqrt(1.0 + alpha * xc * xc))
+
+
+@activation(
+    "sqnl",
+    aliases=("square_nonlinearity",),
+    family="sigmoid",
+    formula=r"\mathrm{sign}(x)\ (|x| > 2),\quad x - \mathrm{sign}(x)\frac{x^{2}}{4}\ \text{otherwise}",
+    derivative=lambda x: np.where(np.abs(x) > 2, 0.0, 1.0 - 0.5 * np.abs(x)),
+    derivative_formula=r"1 - \frac{|x|}{2}\ (|x| \leq 2),\quad 0\ \text{otherwise}",
+    output_range=(-1.0, 1.0),
+    continuity="C1",
+    kinks=(-2.0, 0.0, 2.0),
+    reference="Wuraola & Patel 2018",
+)
+def sqnl(x):
+    """Square nonlinearity: a quadratic sigmoid that saturates exactly at ±2."""
+    # x (1 - |x|/4) rather than x - x^2/4: a product, so no cancellation.
+    return np.where(x > 2, 1.0, np.where(x < -2, -1.0, x * (1.0 - 0.25 * np.abs(x))))
+
+
+def _smht_parts(x, a, b, c, d):
+    # Dividing numerator and denominator by e^m, m = max(cx, -dx), keeps every exponential <= 1.
+    m = np.maximum(c * x, -d * x)
+    p, q = a * x - m, -b * x - m
+    top = np.maximum(p, q)
+    # e^p - e^q = sign(p - q) e^max (1 - e^-|p-q|): expm1 keeps it exact near x = 0.
+    numerator = np.sign(p - q) * np.exp(top) * -np.expm1(-np.abs(p - q))
+    denominator = 1.0 + np.exp(-np.abs((c + d) * x))
+    return m, numerator, denominator
+
+
+def _smht(x, a, b, c, d):
+    _, numerator, denominator = _smht_parts(x, a, b, c, d)
+    return numerator / denominator
+
+
+def _smht_grad(x, a, b, c, d):
+    # Expanding the quotient rule leaves four exponentials over (e^cx + e^-dx)^2; at
+    # a = b = c = d = 1 two vanish and the rest is 4 / (e^x + e^-x)^2 = sech^2, with no cancellation.
+    m, _, denominator = _smht_parts(x, a, b, c, d)
+    terms = (
+        (a - c) * np.exp((a + c) * x - 2 * m)
+        + (a + d) * np.exp((a - d) * x - 2 * m)
+        + (b + c) * np.exp((c - b) * x - 2 * m)
+        + (b - d) * np.exp(-(b + d) * x - 2 * m)
+    )
+    return terms / (denominator * denominator)
+
+
+@activation(
+    "smht",
+    aliases=("soboleva_modified_hyperbolic_tangent",),
+    params=[
+        Param("a", 1.0, "growth rate of the positive exponential", positive=True),
+        Param("b", 1.0, "decay rate of the negative exponential", positive=True),
+        Param("c", 1.0, "growth rate in the denominator", positive=True),
+        Param("d", 1.0, "decay rate in the denominator", positive=True),
+    ],
+    family="sigmoid",
+    formula=r"\frac{e^{ax} - e^{-bx}}{e^{cx} + e^{-dx}}",
+    derivative=_smht_grad,
+    derivative_formula=r"\frac{(a-c)e^{(a+c)x} + (a+d)e^{(a-d)x} + (b+c)e^{(c-b)x} + (b-d)e^{-(b+d)x}}{(e^{cx} + e^{-dx})^{2}}",
+    output_range=lambda a, b, c, d: (-1.0, 1.0) if (a <= c and b <= d) else (-math.inf, math.inf),
+    continuity="C∞",
+    reference="Soboleva & Beskorovainyi 2008",
+    notes="No canonical defaults exist; a = b = c = d = 1 reduces to tanh.",
+)
+def smht(x, a, b, c, d):
+    """Soboleva's modified hyperbolic tangent, a tanh with four independent rates."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _smht(x, a, b, c, d)
+
+
+# x cosh x - sinh x = sum_{k>=1} 2k x^(2k+1) / (2k+1)!: all terms positive, 13 reach 1e-20 at |x| = 1.5.
+_TANHSHRINK_SERIES = tuple(2 * k / math.factorial(2 * k + 1) for k in range(1, 14))
+
+
+def _tanhshrink(x):
+    small = np.abs(x) < 1.5
+    xs = np.where(small, x, 0.0)
+    # x - tanh x cancels completely near 0 (x = 1e-10 gives 0 against 3.3e-31); the series of the
+    # numerator of (x cosh x - sinh x) / cosh x has no cancellation.
+    series = xs * xs * xs * horner(xs * xs, _TANHSHRINK_SERIES) / np.cosh(xs)
+    return np.where(small, series, x - np.tanh(x))
+
+
+@activation(
+    "tanhshrink",
+    aliases=("tanh_shrink",),
+    family="shrinkage",
+    formula=r"x - \tanh x",
+    derivative=lambda x: np.tanh(x) ** 2,
+    derivative_formula=r"\tanh^{2} x",
+    output_range=(-math.inf, math.inf),
+    continuity="C∞",
+    kink_convention="Smooth; f'(0) = 0 is a genuine stationary point.",
+)
+def tanhshrink(x):
+    """Tanh shrinkage: what tanh takes away from the identity."""
+    return _tanhshrink(x)

@@ -1,0 +1,209 @@
+"""How an activation is declared: :class:`Param`, :class:`Activation` and the ``@activation`` decorator.
+
+Declaring registers nothing. The loader in :mod:`actplot.registry` collects declarations from
+built-in modules and plugins alike, so a built-in and a third-party activation travel the same path.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+ArrayFunction = Callable[..., Any]
+#: A field that may be a constant or a function of the activation's parameters.
+ParamDependent = Any
+
+FAMILIES = (
+    "linear",
+    "step",
+    "rectifier",
+    "exponential",
+    "sigmoid",
+    "gated",
+    "shrinkage",
+    "periodic",
+    "radial",
+    "softmax",
+    "other",
+)
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of an activation.
+
+    Parameters
+    ----------
+    name : str
+        The keyword name, PyTorch's where PyTorch has the function.
+    default : float, int, bool, str or None
+        The default value; its type is the parameter's type (``None`` means "off", for a float).
+    doc : str
+        One line on what the parameter does.
+    choices : tuple of str, optional
+        The allowed values of a string parameter.
+    minimum, maximum : float, optional
+        Inclusive bounds of a numeric parameter.
+    positive : bool
+        The value must be strictly greater than zero.
+    """
+
+    name: str
+    default: float | int | bool | str | None
+    doc: str = ""
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    positive: bool = False
+
+    @property
+    def kind(self) -> str:
+        """The value type: ``"float"``, ``"int"``, ``"bool"``, ``"str"`` or ``"float-or-none"``."""
+        if self.choices or isinstance(self.default, str):
+            return "str"
+        if isinstance(self.default, bool):
+            return "bool"
+        if isinstance(self.default, int):
+            return "int"
+        if self.default is None:
+            return "float-or-none"
+        return "float"
+
+    def describe_valid(self) -> str:
+        """What values are valid, in words, for error messages."""
+        if self.kind == "str":
+            return "one of " + ", ".join(self.choices)
+        if self.kind == "bool":
+            return "true or false"
+        parts = ["a finite number" if self.kind != "int" else "an integer"]
+        if self.positive:
+            parts.append("> 0")
+        if self.minimum is not None:
+            parts.append(f">= {self.minimum:g}")
+        if self.maximum is not None:
+            parts.append(f"<= {self.maximum:g}")
+        if self.kind == "float-or-none":
+            parts.append("or none")
+        return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class Activation:
+    """A declared activation function: its maths, its metadata and where it came from.
+
+    Fields that depend on parameters (``output_range``, ``continuity``, ``kinks``, ``jumps``) hold
+    either a constant or a function taking the parameters as keywords; read them through
+    :meth:`resolve_field`.
+    """
+
+    name: str
+    function: ArrayFunction
+    derivative: ArrayFunction | None = None
+    params: tuple[Param, ...] = ()
+    aliases: tuple[str, ...] = ()
+    family: str = "other"
+    summary: str = ""
+    formula: str = ""
+    derivative_formula: str = ""
+    output_range: ParamDependent = (-math.inf, math.inf)
+    continuity: ParamDependent = "C∞"
+    kinks: ParamDependent = ()
+    jumps: ParamDependent = ()
+    kink_convention: str = ""
+    reference: str = ""
+    notes: str = ""
+    constraint: Callable[..., str | None] | None = None
+    vector_function: ArrayFunction | None = None
+    jacobian: ArrayFunction | None = None
+    vector_view: str = ""
+    source: str = "built-in"
+    module: str = ""
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        """The default parameter values, by name."""
+        return {p.name: p.default for p in self.params}
+
+    @property
+    def has_analytic_derivative(self) -> bool:
+        return self.derivative is not None
+
+    def resolve_field(self, name: str, params: dict[str, Any] | None = None) -> Any:
+        """A parameter-dependent field's value at ``params`` (the defaults when omitted)."""
+        value = getattr(self, name)
+        if callable(value):
+            merged = {**self.defaults, **(params or {})}
+            return value(**merged)
+        return value
+
+
+def activation(
+    name: str,
+    *,
+    params: Sequence[Param] = (),
+    aliases: Sequence[str] = (),
+    family: str = "other",
+    formula: str = "",
+    derivative: ArrayFunction | None = None,
+    derivative_formula: str = "",
+    output_range: ParamDependent = (-math.inf, math.inf),
+    continuity: ParamDependent = "C∞",
+    kinks: ParamDependent = (),
+    jumps: ParamDependent = (),
+    kink_convention: str = "",
+    reference: str = "",
+    notes: str = "",
+    constraint: Callable[..., str | None] | None = None,
+    vector_function: ArrayFunction | None = None,
+    jacobian: ArrayFunction | None = None,
+    vector_view: str = "",
+) -> Callable[[ArrayFunction], Activation]:
+    """Declare an activation from a vectorised numpy function ``f(x, **params)``.
+
+    The function's docstring's first line becomes the summary. Every keyword maps to the
+    :class:`Activation` field of the same name; see the README for a complete plugin example.
+
+    Examples
+    --------
+    >>> @activation("squareplus", params=[Param("b", 4.0, "smoothness near 0", positive=True)])
+    ... def squareplus(x, b):
+    ...     "Algebraic softplus."
+    ...     return 0.5 * (x + np.sqrt(x * x + b))
+    """
+
+    def wrap(function: ArrayFunction) -> Activation:
+        doc = (function.__doc__ or "").strip().splitlines()
+        return Activation(
+            name=name,
+            function=function,
+            derivative=derivative,
+            params=tuple(params),
+            aliases=tuple(aliases),
+            family=family,
+            summary=doc[0].strip() if doc else "",
+            formula=formula,
+            derivative_formula=derivative_formula,
+            output_range=output_range,
+            continuity=continuity,
+            kinks=kinks,
+            jumps=jumps,
+            kink_convention=kink_convention,
+            reference=reference,
+            notes=notes,
+            constraint=constraint,
+            vector_function=vector_function,
+            jacobian=jacobian,
+            vector_view=vector_view,
+            module=getattr(function, "__module__", "") or "",
+        )
+
+    return wrap
+
+
+def finite_array(x: Any) -> np.ndarray:
+    """``x`` as a float ndarray (a helper for plugin authors writing ``np.where`` branches)."""
+    return np.asarray(x, dtype=float)

@@ -1,0 +1,74 @@
+"""``actplot check``: compare each declared derivative with a numeric one over a wide grid."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from actplot.numerics import evaluate_chunk, numeric_derivative, numeric_method
+from actplot.spec import BoundActivation
+
+# Loose enough for the numeric derivative's own rounding (complex step cancels too where the
+# function's formula does), tight enough that a wrong hand-written derivative never passes.
+RTOL = 1e-5
+ATOL = 1e-7
+
+
+@dataclass(frozen=True)
+class DerivativeCheck:
+    """The outcome of checking one declared derivative."""
+
+    label: str
+    checked: bool  # False when there is no declared derivative to check
+    points: int
+    mismatches: int
+    worst_x: float | None = None
+    declared: float | None = None
+    numeric: float | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.mismatches == 0
+
+
+def check_grid() -> np.ndarray:
+    """Dense near 0, logarithmic out to ±1000, with tiny magnitudes for the behaviour near 0."""
+    dense = np.linspace(-20.0, 20.0, 4001)
+    wide = np.logspace(-8, 3, 441)
+    return np.unique(np.concatenate([dense, wide, -wide]))
+
+
+def _away_from(x: np.ndarray, points: tuple[float, ...]) -> np.ndarray:
+    # The numeric stencil spans 2h, h = 7.4e-4 max(1, |x|): keep it clear of every kink and jump.
+    keep = np.ones(x.shape, dtype=bool)
+    margin = 4 * 7.4e-4 * np.maximum(1.0, np.abs(x))
+    for p in points:
+        keep &= np.abs(x - p) > margin
+    return keep
+
+
+def check_derivative(bound: BoundActivation, x: np.ndarray | None = None) -> DerivativeCheck:
+    """Compare ``bound``'s declared derivative with a numeric one away from its kinks and jumps.
+
+    A point mismatches when |declared - numeric| > 1e-5 |numeric| + 1e-7 max|numeric|.
+    """
+    grid = check_grid() if x is None else np.asarray(x, dtype=float)
+    if bound.activation.derivative is None:
+        return DerivativeCheck(bound.label, False, 0, 0)
+    singular = (*bound.field("kinks"), *bound.field("jumps"))
+    grid = grid[_away_from(grid, tuple(singular))]
+    with np.errstate(all="ignore"):
+        y, declared = evaluate_chunk(bound, grid)
+        numeric = numeric_derivative(bound, grid, numeric_method(bound))
+        usable = np.isfinite(y) & np.isfinite(numeric)
+        scale = np.max(np.abs(numeric[usable]), initial=1.0)
+        error = np.abs(declared - numeric)
+        bad = usable & ~(error <= RTOL * np.abs(numeric) + ATOL * scale)
+    count = int(bad.sum())
+    if not count:
+        return DerivativeCheck(bound.label, True, int(usable.sum()), 0)
+    worst = int(np.argmax(np.where(bad, error / (np.abs(numeric) + 1e-300), -1.0)))
+    return DerivativeCheck(
+        bound.label, True, int(usable.sum()), count, float(grid[worst]), float(declared[worst]), float(numeric[worst])
+    )
