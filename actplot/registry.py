@@ -93,9 +93,9 @@ class Registry(Mapping[str, Activation]):
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """'; did you mean X?' for the closest choice, or '' when nothing is close."""
+    """' (did you mean X?)' for the closest choice, or '' when nothing is close."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def collect(obj: Any) -> list[Activation]:

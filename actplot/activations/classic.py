@@ -71,7 +71,8 @@ def exponential(x):
     aliases=("gauss", "rbf"),
     family="radial",
     formula=r"e^{-x^{2}}",
-    derivative=lambda x: -2.0 * x * exp_neg_square(x),
+    # Two halves: e^(-x^2) is subnormal near |x| = 26.6 where 2x e^(-x^2) is still normal.
+    derivative=lambda x: (-2.0 * x * exp_neg_square(x, 0.5)) * exp_neg_square(x, 0.5),
     derivative_formula=r"-2x\,e^{-x^{2}}",
     output_range=(0.0, 1.0),
     continuity="C∞",

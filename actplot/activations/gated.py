@@ -13,6 +13,8 @@ from actplot.activations.stable import (
     sech2,
     sigmoid,
     sigmoid_grad,
+    times_normal_cdf,
+    times_sigmoid,
     two_prod,
     two_sum,
 )
@@ -60,7 +62,7 @@ def _gelu_tanh_grad(x):
 
 
 def _gelu(x, approximate):
-    return _gelu_tanh(x) if approximate == "tanh" else x * normal_cdf(x)
+    return _gelu_tanh(x) if approximate == "tanh" else times_normal_cdf(x, x)
 
 
 def _gelu_grad(x, approximate):
@@ -105,8 +107,7 @@ def gelu_tanh(x):
 
 
 def _silu_grad(x):
-    s = sigmoid(x)
-    return s * (1.0 + x * sigmoid(-x))
+    return times_sigmoid(1.0 + x * sigmoid(-x), x)
 
 
 @activation(
@@ -122,12 +123,14 @@ def _silu_grad(x):
 )
 def silu(x):
     """Sigmoid linear unit (swish): x weighted by its own sigmoid."""
-    return x * sigmoid(x)
+    return times_sigmoid(x, x)
 
 
 def _mish_grad(x):
     sp = np.logaddexp(0.0, x)
-    return np.tanh(sp) + x * sigmoid(x) * sech2(sp)
+    # Below x = -600, tanh(sp) = sp = e^x to double precision: both terms become e^x scaled.
+    deep = x < -600.0
+    return np.where(deep, times_sigmoid(1.0 + x, x), np.tanh(sp) + times_sigmoid(x, x) * sech2(sp))
 
 
 @activation(
@@ -142,7 +145,8 @@ def _mish_grad(x):
 )
 def mish(x):
     """Mish: x times the tanh of its softplus."""
-    return x * np.tanh(np.logaddexp(0.0, x))
+    # Below x = -600, tanh(softplus(x)) = e^x to double precision, and subnormal: scale it.
+    return np.where(x < -600.0, times_sigmoid(x, x), x * np.tanh(np.logaddexp(0.0, x)))
 
 
 @activation(

@@ -52,7 +52,8 @@ def _arctan_grad(x):
     a = np.abs(x)
     # 1 + x^2 overflows beyond 1e154; there 1/(1 + x^2) == (1/x)/x in float64.
     small = np.minimum(a, 1e150)
-    return np.where(a < 1e150, 1.0 / (1.0 + small * small), (1.0 / a) / np.maximum(a, 1.0))
+    big = np.maximum(a, 1e150)
+    return np.where(a < 1e150, 1.0 / (1.0 + small * small), (1.0 / big) / big)
 
 
 @activation(

@@ -52,7 +52,9 @@ def exp_neg_square(x: np.ndarray, scale: float = 1.0) -> np.ndarray:
     # splitting below from overflowing.
     xc = np.minimum(np.abs(x), 40.0)
     hi, lo = two_prod(xc, xc)
-    return np.exp(-scale * hi) * (1.0 - scale * lo)
+    e = np.exp(-scale * hi)
+    # e - e*lo rounds once; e * (1 - lo) would round twice.
+    return e - e * (scale * lo)
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
@@ -76,6 +78,18 @@ def sigmoid_grad(x: np.ndarray) -> np.ndarray:
     return (e * s) * s
 
 
+def times_sigmoid(factor: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``factor * sigmoid(x)``, accurate even where sigmoid(x) alone is subnormal.
+
+    Below x = -708, sigmoid(x) ~ e^x has lost most of its bits to gradual underflow while
+    x * e^x (SiLU, Mish) is still a normal float; multiplying by e^(x/2) twice keeps every
+    intermediate normal.
+    """
+    deep = x < -600.0
+    half = np.exp(0.5 * np.where(deep, x, 0.0))
+    return np.where(deep, (factor * half) * half, factor * sigmoid(x))
+
+
 def sech2(x: np.ndarray) -> np.ndarray:
     """sech(x)**2 = 1 - tanh(x)**2 without the cancellation (4 sigmoid'(2x))."""
     return 4.0 * sigmoid_grad(2.0 * x)
@@ -88,11 +102,19 @@ def normal_cdf(x: np.ndarray) -> np.ndarray:
     tail multiplies by x**2 (5e12 ulp near x = -37). For x < 0 this uses the scaled erfcx, which
     is insensitive to that rounding, times an exactly-squared Gaussian.
     """
+    return times_normal_cdf(np.ones_like(x), x)
+
+
+def times_normal_cdf(factor: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``factor * Phi(x)``; in the far tail Phi(x) is subnormal while x Phi(x) is not, so the
+    Gaussian is applied as two halves exp(-x^2/4), keeping intermediates normal."""
     from scipy import special
 
-    left = np.minimum(x, 0.0)
-    tail = 0.5 * special.erfcx(-left * SQRT_HALF) * exp_neg_square(left, 0.5)
-    return np.where(x < 0, tail, special.ndtr(np.maximum(x, 0.0)))
+    # Below -1 the erfcx form (scipy's erfcx is within ~6.5 ulp); above, ndtr is better (~3 ulp).
+    left = np.minimum(x, -1.0)
+    quarter = exp_neg_square(left, 0.25)
+    tail = ((0.5 * factor) * special.erfcx(-left * SQRT_HALF) * quarter) * quarter
+    return np.where(x < -1.0, tail, factor * special.ndtr(np.maximum(x, -1.0)))
 
 
 def normal_pdf(x: np.ndarray) -> np.ndarray:

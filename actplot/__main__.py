@@ -1,0 +1,5 @@
+"""python -m actplot"""
+
+from actplot.cli import main
+
+main()

@@ -1,0 +1,59 @@
+"""The text of ``actplot info``: everything known about one bound activation."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from actplot.spec import BoundActivation, format_value
+
+
+def format_bound(value: float, closed_marker: bool = False) -> str:
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    return format_value(float(value))
+
+
+def describe(bound: BoundActivation) -> str:
+    """A multi-line description: formulas, parameters, range, continuity, kinks, conventions."""
+    act = bound.activation
+    rows: list[tuple[str, Any]] = [
+        ("family", act.family),
+        ("formula", act.formula),
+        ("derivative", (act.derivative_formula or "-") + ("" if act.derivative else "  [numeric: no analytic f' declared]")),
+    ]
+    if act.params:
+        width = max(len(p.name) for p in act.params)
+        lines = []
+        for p in act.params:
+            value = bound.kwargs[p.name]
+            mark = "" if value == p.default else f"  (default {format_value(p.default)})"
+            lines.append(f"{p.name.ljust(width)} = {format_value(value)}{mark}  {p.doc}")
+        rows.append(("parameters", lines))
+    else:
+        rows.append(("parameters", "none"))
+    lo, hi = bound.field("output_range")
+    rows.append(("range", f"({format_bound(lo)}, {format_bound(hi)}) over the reals, at these parameters"))
+    rows.append(("continuity", bound.field("continuity")))
+    kinks = bound.field("kinks")
+    jumps = bound.field("jumps")
+    if kinks:
+        rows.append(("kinks", ", ".join(format_bound(k) for k in kinks)))
+    if jumps:
+        rows.append(("jumps", ", ".join(format_bound(j) for j in jumps)))
+    rows.append(("kink convention", act.kink_convention or ("smooth: no kinks" if not (kinks or jumps) else "-")))
+    if act.vector_view:
+        rows.append(("vector-valued", f"plots and tables show the {act.vector_view}; the full Jacobian is actplot.jacobian()"))
+    if act.notes:
+        rows.append(("numerics", act.notes))
+    rows.append(("reference", act.reference or "-"))
+    rows.append(("aliases", ", ".join(act.aliases) or "-"))
+    rows.append(("source", act.source))
+
+    width = max(len(key) for key, _ in rows)
+    out = [f"{bound.label}: {act.summary}"]
+    for key, value in rows:
+        values = value if isinstance(value, list) else [value]
+        for i, text in enumerate(values):
+            out.append(f"  {(key if i == 0 else '').ljust(width)}  {text}")
+    return "\n".join(out)

@@ -1,0 +1,84 @@
+"""Measuring actplot's built-ins against the mpmath references, in units in the last place."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import mpmath as mp
+import numpy as np
+
+from actplot import load_registry
+from tests.mp_reference import reference
+
+SMALLEST_NORMAL = 2.2250738585072014e-308
+SPECIAL_POINTS = [
+    0.0, 5e-324, 1e-300, 1e-100, 1e-15, 1e-10, 1e-5, 1e-3, 0.5, 1.0, 2.0, 3.0, 6.0,
+    19.5, 20.0, 20.000000000000004, 20.5, 36.0, 36.75, 37.0, 40.0, 400.0,
+    708.0, 709.78, 710.0, 720.0, 745.0, 800.0, 1000.0,
+    0.7517915246935645, 0.7524614220710163, 1.278464542761074, 1.1924312145154952, 0.881373587019543,
+    4.493409457909064, 8.374388923067457, 7.15, 11.2, 21.2, 37.6,
+]  # fmt: skip
+
+
+def grid() -> np.ndarray:
+    """The points every built-in is measured at: dense over [-1000, 1000] and [-40, 40], plus specials."""
+    special = np.array(SPECIAL_POINTS)
+    points = np.concatenate([np.linspace(-1000, 1000, 2001), np.linspace(-40, 40, 1601), special, -special])
+    return np.unique(points)
+
+
+def ulps(got: float, true: mp.mpf) -> float:
+    """|got - true| in units of the spacing of floats at the true value (normal range only).
+
+    Returns 0 for a true value below the normal range when |got - true| is below the smallest
+    normal float; such values are checked by ``underflow_error`` instead.
+    """
+    rounded = float(true)
+    if math.isinf(rounded):
+        return 0.0 if got == rounded else math.inf
+    if math.isnan(got) or math.isinf(got):
+        return math.inf
+    error = abs(mp.mpf(got) - true)
+    if abs(rounded) < SMALLEST_NORMAL:
+        return 0.0 if error < SMALLEST_NORMAL else math.inf
+    return float(error / mp.mpf(math.ulp(rounded)))
+
+
+@dataclass(frozen=True)
+class Measurement:
+    name: str
+    x: np.ndarray
+    value_ulps: np.ndarray
+    derivative_ulps: np.ndarray
+
+    def worst(self, which: str) -> tuple[float, float]:
+        errors = self.value_ulps if which == "value" else self.derivative_ulps
+        i = int(np.argmax(errors))
+        return float(errors[i]), float(self.x[i])
+
+
+@lru_cache(maxsize=None)
+def measure(name: str) -> Measurement:
+    """Evaluate the declared function and derivative (warnings are errors) and compare."""
+    act = load_registry(autoload=False)[name]
+    x = grid()
+    y = np.asarray(act.function(x, **act.defaults), dtype=float)
+    dy = np.asarray(act.derivative(x, **act.defaults), dtype=float)
+    value_ulps = np.empty(x.size)
+    derivative_ulps = np.empty(x.size)
+    for i, xi in enumerate(x):
+        fv, dv = reference(name, float(xi))
+        value_ulps[i] = ulps(float(y[i]), fv)
+        derivative_ulps[i] = ulps(float(dy[i]), dv)
+    return Measurement(name, x, value_ulps, derivative_ulps)
+
+
+if __name__ == "__main__":  # python -m tests.ulp: the table for the closing note
+    print("| activation | worst f ULP (at x) | worst f' ULP (at x) |")
+    print("|---|---|---|")
+    for n in load_registry(autoload=False):
+        m = measure(n)
+        (fv, fx), (dv, dx) = m.worst("value"), m.worst("derivative")
+        print(f"| {n} | {fv:.3g} ({fx:g}) | {dv:.3g} ({dx:g}) |")
