@@ -7,7 +7,6 @@ formats and echoes. Errors become exit codes here, in ActplotGroup.invoke, and n
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -46,7 +45,9 @@ class ActplotGroup(click.Group):
         except Exception as exc:
             if ctx.meta.get(DEBUG_KEY):
                 raise
-            raise CommandError(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)", 1) from exc
+            raise CommandError(
+                f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)", 1
+            ) from exc
 
 
 def _remember_debug(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
@@ -108,9 +109,7 @@ def complete_names(ctx: click.Context, _param: click.Parameter, incomplete: str)
         head, _, last = rest.rpartition(",")
         prefix = f"{name}:{head + ',' if head else ''}"
         return [
-            CompletionItem(f"{prefix}{p.name}=", help=p.doc)
-            for p in registry[name].params
-            if p.name.startswith(last)
+            CompletionItem(f"{prefix}{p.name}=", help=p.doc) for p in registry[name].params if p.name.startswith(last)
         ]
     return [CompletionItem(n) for n in registry.all_names if n.startswith(incomplete)]
 
@@ -153,7 +152,9 @@ def grid_options(lo: float, hi: float, num: int) -> Callable[[Callable[..., Any]
 
 
 def names_argument(required: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    return click.argument("names", nargs=-1, required=required, metavar="NAME[:key=value,...]...", shell_complete=complete_names)
+    return click.argument(
+        "names", nargs=-1, required=required, metavar="NAME[:key=value,...]...", shell_complete=complete_names
+    )
 
 
 def rich_console(err: bool = False) -> Any:
@@ -252,7 +253,13 @@ def parse_points(text: str) -> list[float]:
 @common_options
 @click.pass_context
 def eval_command(
-    ctx: click.Context, names: tuple[str, ...], window: tuple[float, float], num: int, at: str | None, fmt: str, dtype: str
+    ctx: click.Context,
+    names: tuple[str, ...],
+    window: tuple[float, float],
+    num: int,
+    at: str | None,
+    fmt: str,
+    dtype: str,
 ) -> None:
     """Print values f(x) and derivatives f'(x) on a grid or at given points.
 
@@ -329,4 +336,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

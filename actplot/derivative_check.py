@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from actplot.numerics import evaluate_chunk, numeric_derivative, numeric_method
+from actplot.numerics import evaluate_chunk, numeric_derivative, numeric_method, step_size
 from actplot.spec import BoundActivation
 
 # Loose enough for the numeric derivative's own rounding (complex step cancels too where the
@@ -40,9 +40,9 @@ def check_grid() -> np.ndarray:
 
 
 def _away_from(x: np.ndarray, points: tuple[float, ...]) -> np.ndarray:
-    # The numeric stencil spans 2h, h = 7.4e-4 max(1, |x|): keep it clear of every kink and jump.
+    # The numeric stencil spans 2h: keep it clear of every kink and jump.
     keep = np.ones(x.shape, dtype=bool)
-    margin = 4 * 7.4e-4 * np.maximum(1.0, np.abs(x))
+    margin = 4 * step_size(x)
     for p in points:
         keep &= np.abs(x - p) > margin
     return keep

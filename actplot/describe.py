@@ -20,7 +20,10 @@ def describe(bound: BoundActivation) -> str:
     rows: list[tuple[str, Any]] = [
         ("family", act.family),
         ("formula", act.formula),
-        ("derivative", (act.derivative_formula or "-") + ("" if act.derivative else "  [numeric: no analytic f' declared]")),
+        (
+            "derivative",
+            (act.derivative_formula or "-") + ("" if act.derivative else "  [numeric: no analytic f' declared]"),
+        ),
     ]
     if act.params:
         width = max(len(p.name) for p in act.params)
@@ -43,7 +46,9 @@ def describe(bound: BoundActivation) -> str:
         rows.append(("jumps", ", ".join(format_bound(j) for j in jumps)))
     rows.append(("kink convention", act.kink_convention or ("smooth: no kinks" if not (kinks or jumps) else "-")))
     if act.vector_view:
-        rows.append(("vector-valued", f"plots and tables show the {act.vector_view}; the full Jacobian is actplot.jacobian()"))
+        rows.append(
+            ("vector-valued", f"plots and tables show the {act.vector_view}; the full Jacobian is actplot.jacobian()")
+        )
     if act.notes:
         rows.append(("numerics", act.notes))
     rows.append(("reference", act.reference or "-"))

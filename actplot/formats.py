@@ -79,7 +79,7 @@ def evaluations_csv(evaluations: Sequence[Evaluation]) -> str:
     writer.writerow(header)
     x = evaluations[0].x
     columns = [x] + [col for e in evaluations for col in (e.y, e.dy)]
-    for row in zip(*columns):
+    for row in zip(*columns, strict=False):
         writer.writerow([_csv_cell(v) for v in row])
     return buffer.getvalue()
 

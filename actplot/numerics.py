@@ -60,7 +60,7 @@ def check_num(num: int) -> None:
         raise UsageError(f"--num {num}: needs about {gib:.0f} GiB in memory; use at most {MAX_IN_MEMORY:,}")
 
 
-def resolve_dtype(name: str) -> type[np.floating]:
+def resolve_dtype(name: str) -> type:
     try:
         return DTYPES[name]
     except KeyError:
@@ -97,9 +97,15 @@ def _checked(bound: BoundActivation, what: str, call: Callable[[np.ndarray], obj
     return arr
 
 
+def step_size(x: np.ndarray) -> np.ndarray:
+    """The central-difference step at x: eps**(1/5) ~ 7.4e-4 balances truncation against rounding,
+    scaled with |x| up to 10 (beyond, exponential growth would make truncation dominate)."""
+    return 7.4e-4 * np.clip(np.abs(x), 1.0, 10.0)
+
+
 def _central_difference(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray) -> np.ndarray:
-    # Fourth-order five-point stencil; h ~ eps**(1/5) balances truncation against rounding.
-    h = 7.4e-4 * np.maximum(1.0, np.abs(x))
+    # Fourth-order five-point stencil.
+    h = step_size(x)
     return (f(x - 2 * h) - 8 * f(x - h) + 8 * f(x + h) - f(x + 2 * h)) / (12 * h)
 
 

@@ -87,8 +87,7 @@ class Registry(Mapping[str, Activation]):
         if key in self:
             return self[key]
         raise UnknownActivationError(
-            f"unknown activation {name!r}{did_you_mean(key, self.all_names)}; "
-            f"run 'actplot list' to see all {len(self)}"
+            f"unknown activation {name!r}{did_you_mean(key, self.all_names)}; run 'actplot list' to see all {len(self)}"
         )
 
 
@@ -178,7 +177,7 @@ def _entry_points() -> list[tuple[str, Any]]:
     return sorted(found, key=lambda item: item[0])
 
 
-def load_registry(plugins: Sequence[str] = (), autoload: bool | None = None) -> Registry:
+def load_registry(plugins: Sequence[str] = (), autoload: bool | None = None, env: bool = True) -> Registry:
     """Build a fresh registry: built-ins, then explicit plugins, then installed ones.
 
     Parameters
@@ -186,8 +185,10 @@ def load_registry(plugins: Sequence[str] = (), autoload: bool | None = None) -> 
     plugins : sequence of str
         Plugin modules (dotted names) or ``.py`` files, as given to ``--plugin``.
     autoload : bool, optional
-        Read ``ACTPLOT_PLUGINS`` and the ``actplot.activations`` entry points. Defaults to true
-        unless the environment variable ``ACTPLOT_DISABLE_PLUGIN_AUTOLOAD`` is set.
+        Load the ``actplot.activations`` entry points of installed distributions. Defaults to
+        true unless the environment variable ``ACTPLOT_DISABLE_PLUGIN_AUTOLOAD`` is set.
+    env : bool
+        Also load the plugins listed in ``ACTPLOT_PLUGINS`` (path-separated), after ``plugins``.
 
     Returns
     -------
@@ -198,9 +199,10 @@ def load_registry(plugins: Sequence[str] = (), autoload: bool | None = None) -> 
         autoload = not os.environ.get(DISABLE_AUTOLOAD_ENV)
     sources: list[tuple[str, Any]] = [(BUILTIN_SOURCE, name) for name in BUILTIN_MODULES]
     sources += [(p, p) for p in plugins]
+    if env:
+        listed = os.environ.get(PLUGINS_ENV, "")
+        sources += [(p, p) for p in listed.split(os.pathsep) if p.strip()]
     if autoload:
-        env = os.environ.get(PLUGINS_ENV, "")
-        sources += [(p, p) for p in env.split(os.pathsep) if p.strip()]
         sources += _entry_points()
 
     accepted: list[Activation] = []

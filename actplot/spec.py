@@ -68,7 +68,9 @@ def convert_value(act: Activation, param: Param, text: str) -> Any:
     kind = param.kind
     if kind == "str":
         if raw not in param.choices:
-            raise ParameterError(f"{where} is not valid; {param.name} must be {param.describe_valid()}{did_you_mean(raw, param.choices)}")
+            raise ParameterError(
+                f"{where} is not valid; {param.name} must be {param.describe_valid()}{did_you_mean(raw, param.choices)}"
+            )
         return raw
     if kind == "bool":
         lowered = raw.lower()
@@ -103,9 +105,8 @@ def check_bounds(act: Activation, param: Param, value: Any) -> None:
         or (param.maximum is not None and value > param.maximum)
     )
     if out:
-        raise ParameterError(
-            f"{act.name}: {param.name}={format_value(value)} is out of range; {param.name} must be {param.describe_valid()}"
-        )
+        given = f"{act.name}: {param.name}={format_value(value)}"
+        raise ParameterError(f"{given} is out of range; {param.name} must be {param.describe_valid()}")
 
 
 def bind(act: Activation, given: Mapping[str, Any] | None = None) -> BoundActivation:
@@ -125,7 +126,9 @@ def bind(act: Activation, given: Mapping[str, Any] | None = None) -> BoundActiva
     if act.constraint is not None:
         problem = act.constraint(**params)
         if problem:
-            raise ParameterError(f"{act.name}: {problem} (got {', '.join(f'{k}={format_value(v)}' for k, v in params.items())})")
+            raise ParameterError(
+                f"{act.name}: {problem} (got {', '.join(f'{k}={format_value(v)}' for k, v in params.items())})"
+            )
     return BoundActivation(act, tuple(params.items()), make_label(act, params))
 
 
@@ -142,7 +145,9 @@ def parse_spec(text: str, registry: Registry) -> BoundActivation:
             key, eq, value = item.partition("=")
             key = key.strip()
             if not eq or not key:
-                raise ParameterError(f"{text!r}: expected key=value after ':', got {item.strip()!r} (e.g. elu:alpha=0.5)")
+                raise ParameterError(
+                    f"{text!r}: expected key=value after ':', got {item.strip()!r} (e.g. elu:alpha=0.5)"
+                )
             if key in given:
                 raise ParameterError(f"{text!r}: parameter {key!r} is given twice")
             if key not in by_name:

@@ -60,7 +60,9 @@ def gelu_tanh(x):
 def smht_d(x, a=1, b=1, c=1, d=1):
     top = mp.exp(a * x) - mp.exp(-b * x)
     bottom = mp.exp(c * x) + mp.exp(-d * x)
-    return (a * mp.exp(a * x) + b * mp.exp(-b * x)) / bottom - top * (c * mp.exp(c * x) - d * mp.exp(-d * x)) / bottom**2
+    return (a * mp.exp(a * x) + b * mp.exp(-b * x)) / bottom - top * (
+        c * mp.exp(c * x) - d * mp.exp(-d * x)
+    ) / bottom**2
 
 
 REFERENCES: dict[str, Ref] = {
@@ -129,7 +131,9 @@ REFERENCES: dict[str, Ref] = {
     ),
     "elish": Ref(
         lambda x: x * sig(x) if x >= 0 else (mp.exp(x) - 1) * sig(x),
-        lambda x: sig(x) * (1 + x * (1 - sig(x))) if x >= 0 else mp.exp(x) * sig(x) + (mp.exp(x) - 1) * sig(x) * (1 - sig(x)),
+        lambda x: (
+            sig(x) * (1 + x * (1 - sig(x))) if x >= 0 else mp.exp(x) * sig(x) + (mp.exp(x) - 1) * sig(x) * (1 - sig(x))
+        ),
     ),
     # Vector-valued: the one-dimensional view, computed from the vector definition on [x, 0].
     "softmax": Ref(lambda x: mp.exp(x) / (mp.exp(x) + mp.exp(0)), extra=abs),
@@ -162,3 +166,11 @@ def reference(name: str, x: float) -> tuple[mp.mpf, mp.mpf]:
         value = ref.f(xm)
         slope = ref.d(xm) if ref.d is not None else mp.diff(ref.f, xm)
         return +value, +slope
+
+
+def second_derivative(name: str, x: float) -> mp.mpf:
+    """f''(x), for the mixed error measure at ill-conditioned points."""
+    ref = REFERENCES[name]
+    with mp.workdps(precision_for(x, ref)):
+        xm = mp.mpf(x)
+        return +(mp.diff(ref.d, xm) if ref.d is not None else mp.diff(ref.f, xm, 2))

@@ -72,12 +72,22 @@ def _gelu_grad(x, approximate):
 @activation(
     "gelu",
     aliases=("gaussian_error_linear_unit",),
-    params=[Param("approximate", "none", "'none' for the exact erf form, 'tanh' for the approximation", choices=("none", "tanh"))],
+    params=[
+        Param(
+            "approximate",
+            "none",
+            "'none' for the exact erf form, 'tanh' for the approximation",
+            choices=("none", "tanh"),
+        )
+    ],
     family="gated",
     formula=r"x\,\Phi(x) = \frac{x}{2}\left(1 + \mathrm{erf}\frac{x}{\sqrt{2}}\right)",
     derivative=_gelu_grad,
     derivative_formula=r"\Phi(x) + x\,\varphi(x)",
-    output_range=lambda approximate: (-0.17004075057125406 if approximate == "tanh" else -0.16997120747990366, math.inf),
+    output_range=lambda approximate: (
+        -0.17004075057125406 if approximate == "tanh" else -0.16997120747990366,
+        math.inf,
+    ),
     continuity="C∞",
     reference="Hendrycks & Gimpel 2016",
     notes="The left tail is computed through scipy's erfcx, so it stays accurate down to the "
@@ -179,7 +189,9 @@ def _elish_grad(x):
     family="gated",
     formula=r"x\,\sigma(x)\ (x \geq 0),\quad (e^{x} - 1)\,\sigma(x)\ (x < 0)",
     derivative=_elish_grad,
-    derivative_formula=r"\sigma(x)(1 + x\sigma(-x))\ (x \geq 0),\quad e^{x}\sigma(x) + (e^{x}-1)\sigma(x)\sigma(-x)\ (x < 0)",
+    derivative_formula=(
+        r"\sigma(x)(1 + x\sigma(-x))\ (x \geq 0),\quad e^{x}\sigma(x) + (e^{x}-1)\sigma(x)\sigma(-x)\ (x < 0)"
+    ),
     output_range=(2 * math.sqrt(2) - 3, math.inf),
     continuity="C1",
     kinks=(0.0,),

@@ -6,7 +6,8 @@ import math
 
 import numpy as np
 
-from actplot.activations.stable import horner, sech2, sigmoid as _sigmoid, sigmoid_grad
+from actplot.activations.stable import horner, sech2, sigmoid_grad
+from actplot.activations.stable import sigmoid as _sigmoid
 from actplot.declare import Param, activation
 
 
@@ -220,7 +221,9 @@ def _smht_grad(x, a, b, c, d):
     family="sigmoid",
     formula=r"\frac{e^{ax} - e^{-bx}}{e^{cx} + e^{-dx}}",
     derivative=_smht_grad,
-    derivative_formula=r"\frac{(a-c)e^{(a+c)x} + (a+d)e^{(a-d)x} + (b+c)e^{(c-b)x} + (b-d)e^{-(b+d)x}}{(e^{cx} + e^{-dx})^{2}}",
+    derivative_formula=(
+        r"\frac{(a-c)e^{(a+c)x} + (a+d)e^{(a-d)x} + (b+c)e^{(c-b)x} + (b-d)e^{-(b+d)x}}{(e^{cx} + e^{-dx})^{2}}"
+    ),
     output_range=lambda a, b, c, d: (-1.0, 1.0) if (a <= c and b <= d) else (-math.inf, math.inf),
     continuity="C∞",
     reference="Soboleva & Beskorovainyi 2008",

@@ -64,8 +64,9 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     branch on the sign keeps the exponential's argument non-positive.
     """
     e = np.exp(-np.abs(x))
-    s = 1.0 / (1.0 + e)
-    return np.where(x >= 0, s, e * s)
+    q = e / (1.0 + e)  # sigmoid(-|x|), accurate to ~1 ulp
+    # For x >= 0, 1 - q rounds once and q's own error is far below the result's ulp.
+    return np.where(x >= 0, 1.0 - q, q)
 
 
 def sigmoid_grad(x: np.ndarray) -> np.ndarray:

@@ -1,0 +1,100 @@
+"""Discovery: built-ins, --plugin files and modules, ACTPLOT_PLUGINS, entry points; failures and collisions."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from actplot import Activation, UnknownActivationError, load_registry
+from actplot.registry import collect
+from tests.conftest import PLUGINS
+
+
+def test_registry_is_read_only(registry):
+    with pytest.raises(TypeError):
+        registry["relu"] = registry["sigmoid"]  # type: ignore[index]
+
+
+def test_each_load_builds_a_fresh_registry():
+    assert load_registry(autoload=False) is not load_registry(autoload=False)
+
+
+def test_aliases_resolve_to_the_canonical_activation(registry):
+    assert registry["swish"] is registry["silu"]
+    assert "swish" in registry and "swish" not in list(registry)
+
+
+def test_unknown_name_suggests_close_match(registry):
+    with pytest.raises(UnknownActivationError, match=r"did you mean 'relu'"):
+        registry.lookup("rleu")
+
+
+def test_plugin_file_adds_activations():
+    registry = load_registry(plugins=[str(PLUGINS / "good_plugin.py")])
+    assert registry["cube_root_unit"].source == str(PLUGINS / "good_plugin.py")
+    assert registry["cube_root_unit"].derivative is None
+
+
+def test_plugin_cannot_override_a_builtin_and_the_collision_is_recorded():
+    registry = load_registry(plugins=[str(PLUGINS / "good_plugin.py")])
+    assert registry["relu"].source == "built-in"
+    (collision,) = [c for c in registry.collisions if c.name == "relu"]
+    assert collision.kept == "built-in" and collision.dropped.endswith("good_plugin.py")
+
+
+def test_broken_plugin_is_a_record_not_an_exception():
+    registry = load_registry(plugins=[str(PLUGINS / "broken_plugin.py"), "no_such_module_anywhere"])
+    messages = {f.plugin: f.message for f in registry.failures}
+    assert "ModuleNotFoundError" in messages[str(PLUGINS / "broken_plugin.py")]
+    assert "no_such_module_anywhere" in messages
+    assert "relu" in registry  # everything else keeps working
+
+
+def test_bad_declaration_is_refused_and_the_rest_of_the_plugin_loads():
+    registry = load_registry(plugins=[str(PLUGINS / "bad_declaration.py")])
+    assert "fine_one" in registry
+    (failure,) = registry.failures
+    assert "snake_case" in failure.message
+
+
+def test_plugins_environment_variable(monkeypatch):
+    monkeypatch.setenv("ACTPLOT_PLUGINS", os.pathsep.join([str(PLUGINS / "good_plugin.py"), ""]))
+    assert "cube_root_unit" in load_registry()
+    assert "cube_root_unit" not in load_registry(env=False)
+
+
+def test_entry_points_accept_an_activation_an_iterable_and_a_module(plugin_site):
+    registry = load_registry()
+    assert registry["fixture_swish"].source == "actplot-fixture-plugin:everything"
+    assert registry["fixture_square"].source == "actplot-fixture-plugin:everything"
+    dropped = {c.dropped for c in registry.collisions}
+    # sorted by distribution then entry-point name: everything < module < swish
+    assert {"actplot-fixture-plugin:module", "actplot-fixture-plugin:swish"} <= dropped
+    (failure,) = registry.failures
+    assert failure.plugin == "actplot-fixture-plugin:missing"
+
+
+def test_disable_autoload_switch_hides_entry_points(plugin_site, monkeypatch):
+    monkeypatch.setenv("ACTPLOT_DISABLE_PLUGIN_AUTOLOAD", "1")
+    assert "fixture_swish" not in load_registry()
+
+
+def test_explicit_plugins_take_precedence_over_entry_points(plugin_site, tmp_path):
+    plugin = tmp_path / "first.py"
+    plugin.write_text(
+        "from actplot import activation\n@activation('fixture_square')\ndef f(x):\n    'Mine.'\n    return x\n"
+    )
+    registry = load_registry(plugins=[str(plugin)])
+    assert registry["fixture_square"].source == str(plugin)
+
+
+def test_collect_refuses_other_objects():
+    with pytest.raises(TypeError):
+        collect(42)
+    with pytest.raises(TypeError):
+        collect([1, 2])
+
+
+def test_builtins_are_plain_declarations(registry):
+    assert all(isinstance(a, Activation) and a.source == "built-in" for a in registry.values())
