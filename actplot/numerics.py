@@ -60,9 +60,9 @@ def check_num(num: int) -> None:
         raise UsageError(f"--num {num}: needs about {gib:.0f} GiB in memory; use at most {MAX_IN_MEMORY:,}")
 
 
-def resolve_dtype(name: str) -> type:
+def resolve_dtype(name: str) -> np.dtype:
     try:
-        return DTYPES[name]
+        return np.dtype(DTYPES[name])
     except KeyError:
         raise UsageError(f"--dtype {name!r}: must be one of {', '.join(DTYPES)}") from None
 
@@ -181,11 +181,11 @@ def evaluate(
     """
     target = resolve_dtype(dtype)
     x64 = np.asarray(x, dtype=np.float64).ravel()
-    x_out = x64.astype(target)
+    x_out: np.ndarray = x64.astype(target)
     # Evaluate at the points the caller sees in that precision.
     x64 = x_out.astype(np.float64)
-    y = np.empty(x64.shape, dtype=target)
-    dy = np.empty(x64.shape, dtype=target)
+    y: np.ndarray = np.empty(x64.shape, dtype=target)
+    dy: np.ndarray = np.empty(x64.shape, dtype=target)
     method = None if bound.activation.derivative is not None else numeric_method(bound)
     with np.errstate(all="ignore"):
         for start in range(0, x64.size, chunk):
