@@ -13,19 +13,27 @@ from typing import Any
 import click
 
 from actplot import __version__
-from actplot.errors import ActplotError
+from actplot.errors import FAILURE_EXIT, USAGE_EXIT, ActplotError
 from actplot.registry import Registry, load_registry
 
 DEBUG_KEY = "actplot.debug"
 PLUGINS_KEY = "actplot.plugins"
 
 
-class CommandError(click.ClickException):
-    """A one-line 'Error: ...' on stderr with the exit code of the library error behind it."""
+class CommandFailure(click.ClickException):
+    """A one-line 'Error: ...' on stderr, exit status 1."""
 
-    def __init__(self, message: str, exit_code: int) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
+    exit_code = FAILURE_EXIT
+
+
+class CommandUsageError(CommandFailure):
+    """A one-line 'Error: ...' on stderr, exit status 2 (click's UsageError would add usage lines)."""
+
+    exit_code = USAGE_EXIT
+
+
+def command_error(message: str, exit_code: int) -> CommandFailure:
+    return CommandUsageError(message) if exit_code == USAGE_EXIT else CommandFailure(message)
 
 
 class ActplotGroup(click.Group):
@@ -39,15 +47,14 @@ class ActplotGroup(click.Group):
         except ActplotError as exc:
             if ctx.meta.get(DEBUG_KEY):
                 raise
-            raise CommandError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, exc.exit_code) from exc
+            raise command_error(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, exc.exit_code) from exc
         except KeyboardInterrupt:
             raise
         except Exception as exc:
             if ctx.meta.get(DEBUG_KEY):
                 raise
-            raise CommandError(
-                f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)", 1
-            ) from exc
+            message = f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)"
+            raise CommandFailure(message) from exc
 
 
 def _remember_debug(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
