@@ -7,6 +7,7 @@ formats and echoes. Errors become exit codes here, in ActplotGroup.invoke, and n
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -183,6 +184,8 @@ def cli() -> None:
       actplot info gelu                         formula, derivative, range, kink convention
       actplot eval relu elu:alpha=0.5 --at -1,0,1
       actplot check                             every derivative against a numeric one
+      actplot compare --range -10 10            ranges, dead and saturating regions
+      actplot diff gelu gelu:approximate=tanh   how far apart two activations are
 
     Parameters are written NAME:key=value,key=value (names and defaults as in PyTorch),
     e.g. leaky_relu:negative_slope=0.2 or hardtanh:min_val=-2,max_val=2.
@@ -335,6 +338,137 @@ def check_command(ctx: click.Context, names: tuple[str, ...]) -> None:
     if failed:
         click.echo(f"Error: {failed} of {len(bounds)} derivatives disagree with their numeric check", err=True)
         ctx.exit(1)
+
+
+DTYPE_OPTION = click.option(
+    "--dtype",
+    type=click.Choice(["float64", "float32", "float16"]),
+    default="float64",
+    show_default=True,
+    help="Analyse in this precision: a gradient that underflows to exactly 0 in it counts as "
+    "zero-gradient, which is what training in that precision sees.",
+)
+
+
+def _progress(total: int, label: str) -> tuple[Callable[[Any], None], Callable[[], None]]:
+    """A rich progress bar on stderr when it is a terminal and the work is long; else nothing."""
+    if total < 8 or not sys.stderr.isatty():
+        return (lambda _item: None), (lambda: None)
+    from rich.progress import Progress
+
+    progress = Progress(console=rich_console(err=True), transient=True)
+    task = progress.add_task(label, total=total)
+    progress.start()
+    return (lambda _item: progress.advance(task)), progress.stop
+
+
+@cli.command("compare")
+@names_argument(required=False)
+@grid_options(-10.0, 10.0, 10_001)
+@click.option(
+    "--saturation",
+    type=float,
+    default=0.01,
+    show_default=True,
+    metavar="TAU",
+    help="Saturation threshold: regions where 0 < |f'| < TAU.",
+)
+@DTYPE_OPTION
+@click.option("--sort", "sort", metavar="COLUMN", help="Sort rows by a column (prefix '-' for descending): "
+              "name, output_min, output_max, zero_gradient, saturation, grad_at_zero, value_at_zero, max_abs_grad, "
+              "monotonic, zero_centered, continuity.")  # fmt: skip
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown"]), default="table", show_default=True
+)
+@common_options
+@click.pass_context
+def compare_command(
+    ctx: click.Context,
+    names: tuple[str, ...],
+    window: tuple[float, float],
+    num: int,
+    saturation: float,
+    dtype: str,
+    sort: str | None,
+    fmt: str,
+) -> None:
+    """Compare activations: output range, zero-gradient and saturation regions, f'(0), max |f'|.
+
+    Zero-gradient regions are where f'(x) == 0 exactly (dead units); saturation regions are where
+    0 < |f'(x)| < TAU (vanishing gradients). Boundaries are exact to 1e-9 of the window's width,
+    whatever --num is; the grid is streamed, so memory does not grow with --num. With no names,
+    every registered activation is compared.
+
+    \b
+    Examples:
+      actplot compare --range -10 10
+      actplot compare sigmoid tanh relu elu --sort -saturation
+      actplot compare gelu silu mish --format json
+      actplot compare sigmoid --dtype float32 --saturation 1e-3
+    """
+    from actplot import formats
+    from actplot.analysis import check_saturation, compare
+    from actplot.numerics import check_num, check_window
+    from actplot.spec import bind, parse_spec
+
+    check_window(*window)
+    check_num(num, streaming=True)
+    check_saturation(saturation)
+    registry = registry_for(ctx)
+    bounds = [parse_spec(n, registry) for n in names] if names else [bind(a) for a in registry.values()]
+    formats.sort_analyses([], sort)  # validate --sort before the work
+    advance, done = _progress(len(bounds), "analysing")
+    try:
+        comparison = compare(bounds, window, num, saturation, dtype, progress=advance)
+    finally:
+        done()
+    for a in comparison.analyses:
+        if a.non_finite:
+            click.echo(f"warning: {a.label}: {a.non_finite:,} of {num:,} points are not finite on the window", err=True)
+    import dataclasses
+
+    comparison = dataclasses.replace(comparison, analyses=tuple(formats.sort_analyses(comparison.analyses, sort)))
+    if fmt == "json":
+        click.echo(formats.dumps(formats.comparison_dict(comparison)))
+    elif fmt == "csv":
+        click.echo(formats.comparison_csv(comparison), nl=False)
+    elif fmt == "markdown":
+        click.echo(formats.comparison_markdown(comparison), nl=False)
+    else:
+        console = rich_console()
+        console.print(formats.comparison_table(comparison, console.width))
+
+
+@cli.command("diff")
+@click.argument("first", metavar="A[:params]", shell_complete=complete_names)
+@click.argument("second", metavar="B[:params]", shell_complete=complete_names)
+@grid_options(-10.0, 10.0, 10_001)
+@click.option("--tol", type=float, default=1e-3, show_default=True, help="Report where |A - B| exceeds this.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@common_options
+@click.pass_context
+def diff_command(
+    ctx: click.Context, first: str, second: str, window: tuple[float, float], num: int, tol: float, fmt: str
+) -> None:
+    """How far apart two activations are: max |A - B| and max |A' - B'| with where, mean |A - B|.
+
+    \b
+    Examples:
+      actplot diff gelu gelu:approximate=tanh
+      actplot diff elu:alpha=1 celu:alpha=1 --range -5 5
+      actplot diff silu mish --tol 0.05 --format json
+    """
+    from actplot import formats
+    from actplot.analysis import diff
+    from actplot.spec import parse_spec
+
+    registry = registry_for(ctx)
+    a, b = parse_spec(first, registry), parse_spec(second, registry)
+    result = diff(a, b, window, num, tol)
+    if fmt == "json":
+        click.echo(formats.dumps(formats.difference_dict(result)))
+    else:
+        rich_console().print(formats.difference_table(result))
 
 
 def main() -> None:

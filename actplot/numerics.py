@@ -52,10 +52,11 @@ def check_window(lo: float, hi: float) -> None:
         raise UsageError(f"--range {lo:g} {hi:g}: LO must be less than HI (e.g. --range -5 5)")
 
 
-def check_num(num: int) -> None:
+def check_num(num: int, streaming: bool = False) -> None:
+    """num must be a whole number >= 2; without streaming, small enough to hold in memory."""
     if isinstance(num, bool) or not isinstance(num, (int, np.integer)) or num < 2:
         raise UsageError(f"--num {num}: must be an integer of at least 2")
-    if num > MAX_IN_MEMORY:
+    if not streaming and num > MAX_IN_MEMORY:
         gib = num * 8 * 4 / 2**30
         raise UsageError(f"--num {num}: needs about {gib:.0f} GiB in memory; use at most {MAX_IN_MEMORY:,}")
 

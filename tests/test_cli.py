@@ -14,7 +14,7 @@ from actplot import __version__, evaluate, resolve
 from actplot.cli import cli
 from tests.conftest import PLUGINS
 
-COMMANDS = ["list", "info", "eval", "check"]
+COMMANDS = ["list", "info", "eval", "check", "compare", "diff"]
 
 
 def test_version(runner):
