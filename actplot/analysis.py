@@ -231,6 +231,29 @@ def refine_cell(
     return changes
 
 
+def _dip_candidates(x: np.ndarray, dy: np.ndarray, states: np.ndarray, tau: float) -> list[tuple[float, float]]:
+    """Brackets where a region narrower than the grid spacing could hide between normal points:
+    f' changing sign, or a strict local minimum of |f'| (beyond rounding noise) whose parabola
+    through the three points dips below tau, or that is already within 4 tau of it."""
+    with np.errstate(all="ignore"):  # overflowed values (inf - inf) are simply not candidates
+        return _dip_brackets(x, dy, states == NORMAL, tau)
+
+
+def _dip_brackets(x: np.ndarray, dy: np.ndarray, normal: np.ndarray, tau: float) -> list[tuple[float, float]]:
+    brackets = []
+    crossing = np.flatnonzero(normal[:-1] & normal[1:] & (np.sign(dy[:-1]) * np.sign(dy[1:]) < 0))
+    brackets += [(float(x[i]), float(x[i + 1])) for i in crossing]
+    if x.size >= 3:
+        m0, m1, m2 = np.abs(dy[:-2]), np.abs(dy[1:-1]), np.abs(dy[2:])
+        noise = 1e-9 * m1
+        low = (m1 < m0 - noise) & (m1 < m2 - noise) & normal[:-2] & normal[1:-1] & normal[2:]
+        curvature = 0.5 * (m0 - 2 * m1 + m2)
+        vertex = m1 - (0.5 * (m2 - m0)) ** 2 / (4 * curvature)
+        low &= (vertex < tau) | (m1 < 4 * tau)
+        brackets += [(float(x[i]), float(x[i + 2])) for i in np.flatnonzero(low)]
+    return brackets
+
+
 def _dip(
     state_at: Callable[[np.ndarray], np.ndarray],
     magnitude: Callable[[float], float],
@@ -367,12 +390,7 @@ def analyze(
         states = _states(dy, saturation)
         part = _Chunk(start, float(x[0]), float(x[-1]), int(states[0]), int(states[-1]), float(y[0]), float(y[-1]))
         part.transitions = _transitions(x, states)
-        magnitude = np.abs(dy)
-        if x.size >= 3:
-            # interior local minima of |f'| among normal points: where a narrow region could hide
-            low = (magnitude[1:-1] < magnitude[:-2]) & (magnitude[1:-1] <= magnitude[2:])
-            low &= (states[:-2] == NORMAL) & (states[1:-1] == NORMAL) & (states[2:] == NORMAL)
-            part.dips = [(float(x[i]), float(x[i + 2])) for i in np.flatnonzero(low)]
+        part.dips = _dip_candidates(x, dy, states, saturation)
         part.y_min.offer(y, x, start, larger=False)
         part.y_max.offer(y, x, start, larger=True)
         part.grad_max.offer(np.abs(dy), x, start, larger=True)

@@ -1,0 +1,67 @@
+"""Atomic writes: a temporary file in the same folder, then os.replace. Whole files or nothing."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from actplot.errors import OutputError
+
+TEMP_PREFIX = ".actplot-tmp-"
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success it replaces ``path`` in one step.
+
+    On any exception (KeyboardInterrupt included) the temporary file is removed and ``path`` is
+    left as it was. OS errors become :class:`OutputError` with a one-line message.
+    """
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if target.is_dir():
+        raise OutputError(f"cannot write {target}: it is a directory")
+    if not folder.is_dir():
+        raise OutputError(f"cannot write {target}: the folder {folder} does not exist")
+    try:
+        fd, temp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=target.suffix, dir=folder)
+    except OSError as exc:
+        raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from exc
+    os.close(fd)
+    temp = Path(temp_name)
+    try:
+        yield temp
+        os.chmod(temp, 0o644)
+        os.replace(temp, target)
+    except OSError as exc:
+        temp.unlink(missing_ok=True)
+        raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from exc
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+def write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically."""
+    write_with(path, lambda handle: handle.write(data))
+
+
+def write_text(path: str | os.PathLike[str], text: str) -> None:
+    write_bytes(path, text.encode("utf-8"))
+
+
+def write_with(path: str | os.PathLike[str], writer: Callable[[BinaryIO], object]) -> None:
+    """Call ``writer`` with a binary file handle on a temporary file, then move it into place."""
+    with atomic_path(path) as temp, open(temp, "wb") as handle:
+        writer(handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def leftover_temporaries(folder: str | os.PathLike[str]) -> list[Path]:
+    """Temporary files a killed run may have left (only SIGKILL can leave one)."""
+    return sorted(Path(folder).glob(TEMP_PREFIX + "*"))
