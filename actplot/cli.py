@@ -186,6 +186,8 @@ def cli() -> None:
       actplot check                             every derivative against a numeric one
       actplot compare --range -10 10            ranges, dead and saturating regions
       actplot diff gelu gelu:approximate=tanh   how far apart two activations are
+      actplot plot relu elu                     a figure of both and their derivatives
+      actplot gallery                           a page per activation, index.md, index.html
 
     Parameters are written NAME:key=value,key=value (names and defaults as in PyTorch),
     e.g. leaky_relu:negative_slope=0.2 or hardtanh:min_val=-2,max_val=2.
@@ -469,6 +471,233 @@ def diff_command(
         click.echo(formats.dumps(formats.difference_dict(result)))
     else:
         rich_console().print(formats.difference_table(result))
+
+
+def expand_sweep(bounds: list[Any], sweep: str | None) -> tuple[list[Any], bool]:
+    """--sweep KEY=V1,V2,...: each activation once per value, in order (a sequential colormap)."""
+    if not sweep:
+        return bounds, False
+    from actplot.errors import ParameterError, UsageError
+    from actplot.spec import bind, convert_value
+
+    key, eq, values = sweep.partition("=")
+    key = key.strip()
+    if not eq or not key or not values.strip():
+        raise UsageError(f"--sweep {sweep!r}: expected KEY=V1,V2,... (e.g. --sweep alpha=0.5,1,2)")
+    expanded = []
+    for bound in bounds:
+        params = {p.name: p for p in bound.activation.params}
+        if key not in params:
+            from actplot.registry import did_you_mean
+
+            valid = ", ".join(params) or "none"
+            raise ParameterError(
+                f"--sweep {key}: {bound.name} has no parameter {key!r}{did_you_mean(key, params)}; valid: {valid}"
+            )
+        for text in values.split(","):
+            value = convert_value(bound.activation, params[key], text)
+            expanded.append(bind(bound.activation, {**bound.kwargs, key: value}))
+    return expanded, True
+
+
+def has_display() -> bool:
+    if sys.platform.startswith(("linux", "freebsd", "openbsd")):
+        import os
+
+        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return True
+
+
+@cli.command("plot")
+@names_argument(required=True)
+@grid_options(-5.0, 5.0, 2001)
+@click.option(
+    "--layout",
+    type=click.Choice(["overlay", "stacked", "grid"]),
+    default="overlay",
+    show_default=True,
+    help="overlay: f solid and f' dashed in one panel; stacked: f above f'; grid: a panel each.",
+)
+@click.option("--no-derivative", is_flag=True, help="Draw f only.")
+@click.option(
+    "--shade/--no-shade",
+    default=None,
+    help="Shade zero-gradient and saturation regions (default: on for one or two activations).",
+)
+@click.option(
+    "--saturation",
+    type=float,
+    default=0.01,
+    show_default=True,
+    metavar="TAU",
+    help="Saturation threshold for the shading: 0 < |f'| < TAU.",
+)
+@click.option(
+    "--sweep",
+    metavar="KEY=V1,V2,...",
+    help="Draw each activation at several values of one parameter, coloured along a sequential colormap.",
+)
+@click.option(
+    "--out", "out", type=click.Path(dir_okay=False), help="Output file: .png, .svg or .pdf [default: <names>.png here]."
+)
+@click.option("--dpi", type=float, default=150, show_default=True, help="Resolution of PNG output.")
+@click.option(
+    "--size", type=(float, float), default=(8.0, 5.0), show_default=True, metavar="W H", help="Figure size in inches."
+)
+@click.option("--theme", type=click.Choice(["light", "dark"]), default="light", show_default=True)
+@click.option("--style", metavar="NAME_OR_FILE", help="A matplotlib style name or .mplstyle file.")
+@click.option("--show", is_flag=True, help="Open a window (needs a display) instead of writing a file.")
+@click.option("--terminal", is_flag=True, help="Draw in the terminal with braille characters (no file).")
+@common_options
+@click.pass_context
+def plot_command(
+    ctx: click.Context,
+    names: tuple[str, ...],
+    window: tuple[float, float],
+    num: int,
+    layout: str,
+    no_derivative: bool,
+    shade: bool | None,
+    saturation: float,
+    sweep: str | None,
+    out: str | None,
+    dpi: float,
+    size: tuple[float, float],
+    theme: str,
+    style: str | None,
+    show: bool,
+    terminal: bool,
+) -> None:
+    """Draw activations and their derivatives to a PNG, SVG or PDF file.
+
+    f is solid and f' dashed in the same colour; dots on f' mark the value at a kink (PyTorch's
+    autograd convention). Lines break at jumps, and the grid includes every declared kink.
+
+    \b
+    Examples:
+      actplot plot relu elu
+      actplot plot elu --sweep alpha=0.5,1,2 --out elu_sweep.svg
+      actplot plot sigmoid tanh gelu silu --layout grid --theme dark
+      actplot plot leaky_relu:negative_slope=0.2 --terminal
+    """
+    from actplot.analysis import check_saturation
+    from actplot.numerics import check_num, check_window
+    from actplot.spec import parse_spec
+
+    check_window(*window)
+    check_num(num, streaming=True)
+    check_saturation(saturation)
+    registry = registry_for(ctx)
+    bounds, sequential = expand_sweep([parse_spec(n, registry) for n in names], sweep)
+    if terminal:
+        from actplot.sampling import sample
+        from actplot.terminal import render
+
+        console = rich_console()
+        curves = [sample(b, window, num, columns=400) for b in bounds]
+        console.print(render(curves, window, width=min(console.width, 120), derivative=not no_derivative))
+        return
+    from actplot import plotting
+
+    options = plotting.PlotOptions(
+        window=window, num=num, layout=layout, derivative=not no_derivative, shade=shade, saturation=saturation,
+        theme=theme, style=style, size=size, dpi=dpi, sequential=sequential,
+    )  # fmt: skip
+    if show:
+        if not has_display():
+            from actplot.errors import ActplotError
+
+            raise ActplotError(
+                "--show needs a display, and none is available (DISPLAY is not set); use --out FILE or --terminal"
+            )
+        import matplotlib
+
+        matplotlib.use("TkAgg", force=False)
+        import matplotlib.pyplot as plt
+
+        plotting.make_figure(bounds, options, figure_factory=plt.figure)
+        plt.show()
+        return
+    target = plotting.check_output(out) if out else plotting.default_output(bounds)
+    figure = plotting.make_figure(bounds, options)
+    plotting.save_figure(figure, target)
+    click.echo(str(target))
+
+
+@cli.command("gallery")
+@click.option(
+    "--out", "out", type=click.Path(file_okay=False), default="gallery", show_default=True, help="The gallery folder."
+)
+@grid_options(-5.0, 5.0, 1001)
+@click.option("--format", "fmt", type=click.Choice(["svg", "png"]), default="svg", show_default=True)
+@click.option("--jobs", type=int, default=None, help="Worker processes [default: all cores].")
+@click.option("--check", is_flag=True, help="Only check that the gallery is up to date; exit 1 naming what differs.")
+@names_argument(required=False)
+@common_options
+@click.pass_context
+def gallery_command(
+    ctx: click.Context,
+    out: str,
+    window: tuple[float, float],
+    num: int,
+    fmt: str,
+    jobs: int | None,
+    check: bool,
+    names: tuple[str, ...],
+) -> None:
+    """Write a figure per activation, an overview, index.md and index.html into a folder.
+
+    Output is deterministic (the same inputs give byte-identical files) and written atomically,
+    so an interrupted run never leaves a half-written file. With no names, every registered
+    activation. A failure on one activation is reported, the rest is written, and the exit
+    status is 1.
+
+    \b
+    Examples:
+      actplot gallery
+      actplot gallery --out docs/gallery --format png --jobs 2
+      actplot gallery --check
+    """
+    from actplot.gallery import GalleryOptions, build_gallery, check_gallery
+    from actplot.numerics import check_num, check_window
+    from actplot.spec import bind, parse_spec
+
+    check_window(*window)
+    check_num(num, streaming=True)
+    if jobs is not None and jobs < 1:
+        from actplot.errors import UsageError
+
+        raise UsageError(f"--jobs {jobs}: must be at least 1")
+    registry = registry_for(ctx)
+    bounds = [parse_spec(n, registry) for n in names] if names else [bind(a) for a in registry.values()]
+    options = GalleryOptions(window=window, num=num, fmt=fmt)
+    if check:
+        result = check_gallery(bounds, out, options)
+        for kind, items in (("missing", result.missing), ("extra", result.extra), ("stale", result.stale)):
+            for item in items:
+                click.echo(f"{kind}: {item}")
+        if not result.ok:
+            click.echo(f"Error: the gallery in {out} is out of date; run 'actplot gallery --out {out}'", err=True)
+            ctx.exit(1)
+        click.echo(f"{out}: up to date ({len(bounds)} pages)")
+        return
+    interactive = sys.stderr.isatty()
+    advance, done = _progress(len(bounds), "drawing")
+
+    def progress(label: str, error: str | None) -> None:
+        advance(label)
+        if not interactive:
+            click.echo(f"{'failed' if error else 'drew'} {label}" + (f": {error}" if error else ""), err=True)
+
+    try:
+        report = build_gallery(bounds, out, options, jobs=jobs, progress=progress)
+    finally:
+        done()
+    click.echo(f"wrote {len(report.written)} files to {out}")
+    if report.failed:
+        for label, message in report.failed:
+            click.echo(f"Error: {label}: {message}", err=True)
+        ctx.exit(1)
 
 
 def main() -> None:

@@ -1,0 +1,333 @@
+"""The gallery: one figure per activation, an overview grid, index.md, index.html, manifest.json.
+
+Figures are drawn in forked worker processes (they inherit the imports; spawn would pay them
+again) and every file is written atomically, index files last, so an interrupted run leaves
+whole files only: the previous gallery, or some pages already replaced by whole new ones.
+``check_gallery`` compares the manifest's fingerprints (of each page's inputs: the declaration and
+sampled values) with the registry's, so it does not depend on the matplotlib version's bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from actplot import __version__
+from actplot.errors import OutputError, UsageError
+from actplot.spec import BoundActivation
+
+MANIFEST = "manifest.json"
+FORMATS = ("svg", "png")
+INDEXES = ("index.md", "index.html")
+
+
+@dataclass(frozen=True)
+class GalleryOptions:
+    window: tuple[float, float] = (-5.0, 5.0)
+    num: int = 1001
+    fmt: str = "svg"
+
+    def __post_init__(self) -> None:
+        if self.fmt not in FORMATS:
+            raise UsageError(f"--format {self.fmt!r}: must be one of {', '.join(FORMATS)}")
+
+
+@dataclass
+class GalleryReport:
+    """What a build wrote and what failed (label, one-line reason)."""
+
+    written: list[Path] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    missing: tuple[str, ...]
+    extra: tuple[str, ...]
+    stale: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing or self.extra or self.stale)
+
+
+def page_name(bound: BoundActivation, fmt: str) -> str:
+    import re
+
+    return re.sub(r"[^A-Za-z0-9_.]+", "-", bound.label).strip("-") + "." + fmt
+
+
+def fingerprint(bound: BoundActivation, options: GalleryOptions) -> str:
+    """A hash of everything a page shows: declaration, parameters and sampled values."""
+    from actplot.numerics import evaluate, linspace
+
+    ev = evaluate(bound, linspace(*options.window, 257))
+    act = bound.activation
+    parts = [
+        __version__, options.window, options.num, options.fmt, bound.label, act.formula, act.derivative_formula,
+        bound.field("kinks"), bound.field("jumps"), bound.field("continuity"), bound.field("output_range"),
+        act.source, np.round(ev.y, 12).tolist(), np.round(ev.dy, 12).tolist(),
+    ]  # fmt: skip
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:20]
+
+
+# Work for forked workers: set before the pool starts, inherited by fork, never pickled.
+_WORK: list[BoundActivation] = []
+_OPTIONS = GalleryOptions()
+_OUT = Path(".")
+
+
+def _draw_page(index: int) -> tuple[int, str | None]:
+    from actplot.plotting import PlotOptions, make_figure, save_figure
+
+    bound = _WORK[index]
+    try:
+        fig = make_figure([bound], PlotOptions(window=_OPTIONS.window, num=_OPTIONS.num, size=(7.0, 4.4), dpi=110))
+        save_figure(fig, _OUT / page_name(bound, _OPTIONS.fmt))
+        return index, None
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:
+        return index, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+
+
+def _draw_overview(bounds: Sequence[BoundActivation], options: GalleryOptions, path: Path) -> None:
+    from actplot.plotting import PlotOptions, make_figure, save_figure
+
+    cols = 6
+    rows = -(-len(bounds) // cols)
+    plot_options = PlotOptions(
+        window=options.window, num=401, layout="grid", shade=False, size=(2.6 * cols, 2.0 * rows), dpi=80
+    )
+    save_figure(make_figure(bounds, plot_options), path)
+
+
+def default_jobs() -> int:
+    return os.cpu_count() or 1
+
+
+def build_gallery(
+    bounds: Sequence[BoundActivation],
+    out: str | os.PathLike[str],
+    options: GalleryOptions | None = None,
+    jobs: int | None = None,
+    progress: Callable[[str, str | None], None] | None = None,
+) -> GalleryReport:
+    """Write the gallery for ``bounds`` into ``out`` (created if needed).
+
+    ``progress(label, error)`` is called as each page finishes. A failing page is reported in the
+    returned report and the rest is still written.
+    """
+    global _WORK, _OPTIONS, _OUT
+    options = options or GalleryOptions()
+    jobs = default_jobs() if jobs is None else jobs
+    if jobs < 1:
+        raise UsageError(f"--jobs {jobs}: must be at least 1")
+    folder = Path(out)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create {folder}: {exc.strerror or exc}") from exc
+    if not os.access(folder, os.W_OK):
+        raise OutputError(f"cannot write into {folder}: permission denied")
+
+    _WORK, _OPTIONS, _OUT = list(bounds), options, folder
+    report = GalleryReport()
+    ok: list[bool] = [False] * len(bounds)
+    indices = range(len(bounds))
+    if jobs > 1 and len(bounds) > 1 and "fork" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=min(jobs, len(bounds)), mp_context=context) as pool:
+            results = pool.map(_draw_page, indices)
+            for i, error in results:
+                _record(report, bounds[i], options, folder, error, ok, i, progress)
+    else:
+        for i in indices:
+            _, error = _draw_page(i)
+            _record(report, bounds[i], options, folder, error, ok, i, progress)
+
+    good = [b for b, fine in zip(bounds, ok, strict=True) if fine]
+    if good:
+        overview = folder / f"overview.{options.fmt}"
+        _draw_overview(good, options, overview)
+        report.written.append(overview)
+    from actplot.analysis import compare
+
+    comparison = compare(list(good), options.window, 10_001)
+    pages = {b.label: page_name(b, options.fmt) for b in good}
+    from actplot.files import write_text
+
+    write_text(folder / "index.md", index_markdown(comparison, pages, options))
+    write_text(folder / "index.html", index_html(comparison, pages, options))
+    manifest = {
+        "actplot": __version__,
+        "window": list(options.window),
+        "num": options.num,
+        "format": options.fmt,
+        "pages": {pages[b.label]: fingerprint(b, options) for b in good},
+    }
+    write_text(folder / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    report.written += [folder / "index.md", folder / "index.html", folder / MANIFEST]
+    return report
+
+
+def _record(report, bound, options, folder, error, ok, i, progress) -> None:
+    if error is None:
+        ok[i] = True
+        report.written.append(folder / page_name(bound, options.fmt))
+    else:
+        report.failed.append((bound.label, error))
+    if progress is not None:
+        progress(bound.label, error)
+
+
+def check_gallery(
+    bounds: Sequence[BoundActivation], out: str | os.PathLike[str], options: GalleryOptions | None = None
+) -> CheckReport:
+    """Compare the gallery in ``out`` with what ``build_gallery`` would write now."""
+    options = options or GalleryOptions()
+    folder = Path(out)
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text())
+        recorded = dict(manifest.get("pages", {}))
+    except (OSError, ValueError):
+        manifest, recorded = {}, {}
+    expected = {page_name(b, options.fmt): b for b in bounds}
+    present = (
+        {p.name for p in folder.glob(f"*.{options.fmt}") if p.name != f"overview.{options.fmt}"}
+        if folder.is_dir()
+        else set()
+    )
+    missing = sorted(n for n in expected if n not in present)
+    missing += [n for n in (*INDEXES, MANIFEST, f"overview.{options.fmt}") if not (folder / n).is_file()]
+    extra = sorted(present - set(expected))
+    stale = sorted(
+        n for n, b in expected.items()
+        if n in present and recorded.get(n) != fingerprint(b, options)
+    )  # fmt: skip
+    if manifest and (manifest.get("window") != list(options.window) or manifest.get("num") != options.num):
+        stale.append(f"{MANIFEST} (built with other options)")
+    return CheckReport(tuple(missing), tuple(extra), tuple(stale))
+
+
+def index_markdown(comparison, pages: dict[str, str], options: GalleryOptions) -> str:
+    """index.md: the comparison table with each activation's figure (renders on GitHub)."""
+    from actplot.formats import COMPARE_COLUMNS, comparison_rows
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|")
+
+    lo, hi = comparison.window
+    lines = [
+        "# actplot gallery",
+        "",
+        f"Generated by `actplot gallery` (actplot {__version__}): every activation over x in [{lo:g}, {hi:g}], "
+        f"f solid, f′ dashed; hatched: f′ = 0 exactly, light: 0 < |f′| < {comparison.saturation_threshold:g}. "
+        "Regenerate with `actplot gallery`; `actplot gallery --check` tells whether it is up to date.",
+        "",
+        f"![overview](overview.{options.fmt})",
+        "",
+        "| " + " | ".join(("figure", *COMPARE_COLUMNS)) + " |",
+        "|" + "---|" * (len(COMPARE_COLUMNS) + 1),
+    ]
+    for a, row in zip(comparison.analyses, comparison_rows(comparison), strict=True):
+        image = f"[![{a.label}]({pages[a.label]})]({pages[a.label]})"
+        lines.append("| " + " | ".join([image, *(cell(c) for c in row)]) + " |")
+    return "\n".join(lines) + "\n"
+
+
+_HTML_STYLE = """
+:root { color-scheme: light dark;
+        --bg: #ffffff; --fg: #1b1b1b; --muted: #666; --line: #ddd; --head: #f3f3f3; }
+@media (prefers-color-scheme: dark) {
+  :root { --bg: #15171a; --fg: #e8e8e8; --muted: #aaa; --line: #333; --head: #202328; }
+}
+body { background: var(--bg); color: var(--fg); font: 14px/1.45 system-ui, sans-serif; margin: 1.5rem; }
+h1 { font-size: 1.4rem; } p { color: var(--muted); max-width: 60rem; }
+input { font: inherit; padding: .35rem .6rem; width: 20rem; margin: .5rem 0 1rem;
+        background: var(--bg); color: var(--fg); border: 1px solid var(--line); border-radius: 4px; }
+table { border-collapse: collapse; }
+th, td { border-bottom: 1px solid var(--line); padding: .35rem .6rem; text-align: left; vertical-align: middle; }
+th { background: var(--head); cursor: pointer; user-select: none; position: sticky; top: 0; }
+th[aria-sort="ascending"]::after { content: " ▲"; } th[aria-sort="descending"]::after { content: " ▼"; }
+td img { width: 220px; background: #fff; border-radius: 3px; } .overview { max-width: 100%; background: #fff; }
+"""
+
+_HTML_SCRIPT = """
+const table = document.getElementById('comparison');
+const rows = () => Array.from(table.tBodies[0].rows);
+document.getElementById('search').addEventListener('input', (event) => {
+  const needle = event.target.value.trim().toLowerCase();
+  for (const row of rows()) row.hidden = needle !== '' && !row.dataset.search.includes(needle);
+});
+table.tHead.addEventListener('click', (event) => {
+  const th = event.target.closest('th'); if (!th || th.dataset.sortable === undefined) return;
+  const column = th.cellIndex, ascending = th.getAttribute('aria-sort') !== 'ascending';
+  for (const other of table.tHead.rows[0].cells) other.removeAttribute('aria-sort');
+  th.setAttribute('aria-sort', ascending ? 'ascending' : 'descending');
+  const key = (row) => { const v = row.cells[column].dataset.value ?? row.cells[column].textContent;
+                         const n = parseFloat(v); return Number.isNaN(n) ? v : n; };
+  const sorted = rows().sort((a, b) => { const x = key(a), y = key(b);
+    const order = (typeof x === 'number' && typeof y === 'number') ? x - y : String(x).localeCompare(String(y));
+    return ascending ? order : -order; });
+  for (const row of sorted) table.tBodies[0].appendChild(row);
+});
+"""
+
+
+def index_html(comparison, pages: dict[str, str], options: GalleryOptions) -> str:
+    """index.html: one static page, no network access: images, a sortable table, a search box."""
+    from actplot.formats import COMPARE_COLUMNS, comparison_rows
+
+    e = html.escape
+    sort_values = lambda a: [  # noqa: E731
+        None, None, a.output_min, a.theoretical_range[0], a.zero_gradient_fraction, a.saturation_fraction,
+        a.grad_at_zero, a.max_abs_grad, None, None, None,
+    ]  # fmt: skip
+    head = "".join(
+        f"<th data-sortable>{e(c)}</th>" if i else "<th>figure</th>" for i, c in enumerate(("figure", *COMPARE_COLUMNS))
+    )
+    body = []
+    for a, row in zip(comparison.analyses, comparison_rows(comparison), strict=True):
+        page = e(pages[a.label], quote=True)
+        cells = [f'<td><a href="{page}"><img src="{page}" alt="{e(a.label, quote=True)}" loading="lazy"></a></td>']
+        for text, value in zip(row, sort_values(a)[1:], strict=False):
+            data = f' data-value="{value!r}"' if isinstance(value, float) and np.isfinite(value) else ""
+            cells.append(f"<td{data}>{e(text)}</td>")
+        search = e(" ".join([a.label, a.name, *row]).lower(), quote=True)
+        body.append(f'<tr data-search="{search}">' + "".join(cells) + "</tr>")
+    lo, hi = comparison.window
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>actplot gallery</title>
+<style>{_HTML_STYLE}</style>
+</head>
+<body>
+<h1>actplot gallery</h1>
+<p>Every activation over x in [{lo:g}, {hi:g}] (actplot {e(__version__)}): f solid, f′ dashed; hatched
+where f′ = 0 exactly, lightly shaded where 0 &lt; |f′| &lt; {comparison.saturation_threshold:g}.
+Click a column to sort; type to filter.</p>
+<img class="overview" src="overview.{options.fmt}" alt="all activations">
+<div><input id="search" type="search" placeholder="Filter activations…" aria-label="Filter activations"></div>
+<table id="comparison">
+<thead><tr>{head}</tr></thead>
+<tbody>
+{chr(10).join(body)}
+</tbody>
+</table>
+<script>{_HTML_SCRIPT}</script>
+</body>
+</html>
+"""

@@ -1,0 +1,278 @@
+"""Figures with matplotlib's object-oriented API: never pyplot's global state (except for --show).
+
+Imported lazily by the commands that draw, so ``actplot --help`` and ``actplot list`` never pay
+for matplotlib.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+import matplotlib.style
+
+matplotlib.use("Agg", force=False)  # no display here unless --show asks for one
+
+from matplotlib.figure import Figure
+
+from actplot.errors import UsageError
+from actplot.sampling import Curve, sample
+from actplot.spec import BoundActivation, format_value
+
+#: Okabe & Ito's colour-blind-safe palette (black last: it disappears on a dark theme).
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
+FORMATS = (".png", ".svg", ".pdf")
+LAYOUTS = ("overlay", "stacked", "grid")
+THEMES = ("light", "dark")
+GREEK = {"alpha": "α", "beta": "β", "lambd": "λ", "tau": "τ", "init": "a"}
+#: Metadata that would change from run to run is left out, so the same input gives the same bytes.
+METADATA = {
+    ".svg": {"Date": None, "Creator": None},
+    ".pdf": {"CreationDate": None, "ModDate": None, "Creator": None, "Producer": None},
+    ".png": {"Software": None},
+}
+
+
+@dataclass(frozen=True)
+class PlotOptions:
+    """Everything that shapes a figure besides the activations."""
+
+    window: tuple[float, float] = (-5.0, 5.0)
+    num: int = 2001
+    layout: str = "overlay"
+    derivative: bool = True
+    shade: bool | None = None  # None: on for one or two activations
+    saturation: float = 0.01
+    theme: str = "light"
+    style: str | None = None
+    size: tuple[float, float] = (8.0, 5.0)
+    dpi: float = 150.0
+    sequential: bool = False  # colour along a sequential colormap (a parameter sweep)
+
+    def __post_init__(self) -> None:
+        if self.layout not in LAYOUTS:
+            raise UsageError(f"--layout {self.layout!r}: must be one of {', '.join(LAYOUTS)}")
+        if self.theme not in THEMES:
+            raise UsageError(f"--theme {self.theme!r}: must be one of {', '.join(THEMES)}")
+        if not (math.isfinite(self.dpi) and self.dpi > 0):
+            raise UsageError(f"--dpi {format_value(float(self.dpi))}: must be a number > 0 (e.g. 150)")
+        w, h = self.size
+        if not (math.isfinite(w) and math.isfinite(h) and 0 < w <= 100 and 0 < h <= 100):
+            raise UsageError(f"--size {w:g} {h:g}: width and height must be inches in (0, 100]")
+
+
+def legend_label(bound: BoundActivation) -> str:
+    """'elu (α=0.5)': the name, and the parameters that differ from the defaults."""
+    changed = [(k, v) for k, v in bound.params if v != bound.activation.defaults[k]]
+    if not changed:
+        return bound.name
+    return f"{bound.name} ({', '.join(f'{GREEK.get(k, k)}={format_value(v)}' for k, v in changed)})"
+
+
+def colours(count: int, options: PlotOptions) -> list[str]:
+    if options.sequential and count > 1:
+        from matplotlib import colormaps
+        from matplotlib.colors import to_hex
+
+        cmap = colormaps["viridis"]
+        return [to_hex(cmap(0.1 + 0.75 * i / (count - 1))) for i in range(count)]
+    palette = PALETTE if options.theme == "light" else (*PALETTE[:-1], "#FFFFFF")
+    return [palette[i % len(palette)] for i in range(count)]
+
+
+def _styles(options: PlotOptions) -> list[Any]:
+    styles: list[Any] = ["default"]
+    if options.theme == "dark":
+        styles.append("dark_background")
+    if options.style:
+        available = set(matplotlib.style.available)
+        if options.style not in available and not Path(options.style).is_file():
+            from actplot.registry import did_you_mean
+
+            raise UsageError(
+                f"--style {options.style!r}: not a matplotlib style or a file"
+                f"{did_you_mean(options.style, available)}; see matplotlib.style.available"
+            )
+        styles.append(options.style)
+    styles.append({"svg.hashsalt": "actplot", "svg.fonttype": "path", "legend.loc": "upper left"})
+    return styles
+
+
+def _shade(ax: Any, curves: Sequence[Curve], shade_colours: Sequence[str], options: PlotOptions, legend: bool) -> None:
+    from actplot.analysis import analyze
+
+    for curve, colour in zip(curves, shade_colours, strict=True):
+        # Boundaries do not depend on num (see analysis), so a capped grid gives the same spans.
+        result = analyze(curve.bound, options.window, min(options.num, 100_001), options.saturation)
+        name = legend_label(curve.bound)
+        for i, span in enumerate(result.zero_gradient):
+            label = f"{name}: f′ = 0" if legend and i == 0 else None
+            ax.axvspan(span.lo, span.hi, facecolor=colour, alpha=0.13, hatch="//", edgecolor=colour, lw=0, label=label)
+        for i, span in enumerate(result.saturation):
+            label = f"{name}: 0 < |f′| < {format_value(options.saturation)}" if legend and i == 0 else None
+            ax.axvspan(span.lo, span.hi, facecolor=colour, alpha=0.07, lw=0, label=label)
+
+
+def _decorate(ax: Any, options: PlotOptions) -> None:
+    lo, hi = options.window
+    ax.axhline(0.0, color="0.5", lw=0.8, zorder=0)
+    if lo < 0 < hi:
+        ax.axvline(0.0, color="0.5", lw=0.8, zorder=0)
+    ax.grid(True, alpha=0.25, lw=0.6)
+    ax.set_xlim(lo, hi)
+
+
+def _draw(ax: Any, curve: Curve, colour: str, what: str, label: str | None) -> None:
+    if what == "f":
+        ax.plot(curve.x, curve.y, color=colour, lw=2.0, label=label, solid_capstyle="round")
+    else:
+        ax.plot(curve.dy_x, curve.dy, color=colour, lw=1.5, ls="--", label=label)
+        if curve.dots:
+            xs, ys = zip(*curve.dots, strict=True)
+            ax.plot(xs, ys, "o", color=colour, ms=4, zorder=5)
+
+
+def _zoom_flat_left(ax: Any, curves: Sequence[Curve], palette: Sequence[str]) -> None:
+    """An inset on x < 0 when a curve's negative side is too flat to see (leaky_relu's 0.01 slope)."""
+    import numpy as np
+
+    total = max(float(np.nanmax(c.y) - np.nanmin(c.y)) for c in curves)
+    flat = []
+    for c in curves:
+        left = c.y[(c.x < 0) & np.isfinite(c.y)]
+        spread = float(left.max() - left.min()) if left.size else 0.0
+        if 0 < spread < 0.04 * total:
+            flat.append(c)
+    if not flat or total == 0:
+        return
+    inset = ax.inset_axes((0.06, 0.5, 0.36, 0.36))
+    for c in curves:
+        mask = c.x <= 0
+        inset.plot(c.x[mask], c.y[mask], color=palette[curves.index(c)], lw=1.5)
+    inset.set_title("x < 0, zoomed", fontsize=8)
+    inset.tick_params(labelsize=7)
+    inset.grid(True, alpha=0.25)
+
+
+def make_figure(
+    bounds: Sequence[BoundActivation],
+    options: PlotOptions | None = None,
+    figure_factory: Callable[..., Figure] | None = None,
+) -> Figure:
+    """Draw activations (and their derivatives) into a new Figure.
+
+    Parameters
+    ----------
+    bounds : sequence of BoundActivation
+    options : PlotOptions
+    figure_factory : callable, optional
+        Makes the Figure (default ``matplotlib.figure.Figure``; pyplot's for an interactive window).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if not bounds:
+        raise UsageError("nothing to plot: give at least one activation name")
+    options = options or PlotOptions()
+    from actplot.numerics import check_num, check_window
+
+    check_window(*options.window)
+    check_num(options.num, streaming=True)
+    shade = options.shade if options.shade is not None else len(bounds) <= 2
+    columns = int(min(4000, max(200, options.size[0] * options.dpi * 1.2)))
+    curves = [sample(b, options.window, options.num, columns) for b in bounds]
+    palette = colours(len(curves), options)
+    factory = figure_factory or Figure
+
+    with ExitStack() as stack:
+        stack.enter_context(matplotlib.style.context(_styles(options)))
+        fig = factory(figsize=options.size, dpi=options.dpi, layout="constrained")
+        labels = [legend_label(b) + (" (numeric f′)" if c.numeric else "") for b, c in zip(bounds, curves, strict=True)]
+        if options.layout == "grid":
+            n = len(curves)
+            cols = math.ceil(math.sqrt(n))
+            rows = math.ceil(n / cols)
+            axes = fig.subplots(rows, cols, squeeze=False)
+            for i, ax in enumerate(axes.flat):
+                if i >= n:
+                    ax.set_visible(False)
+                    continue
+                _decorate(ax, options)
+                if shade:
+                    _shade(ax, [curves[i]], [palette[i]], options, legend=False)
+                _draw(ax, curves[i], palette[i], "f", "f")
+                if options.derivative:
+                    _draw(ax, curves[i], palette[i], "df", "f′")
+                ax.set_title(labels[i], fontsize=10)
+        elif options.layout == "stacked":
+            top, bottom = fig.subplots(2, 1, sharex=True)
+            for ax in (top, bottom):
+                _decorate(ax, options)
+                if shade:
+                    _shade(ax, curves, palette, options, legend=ax is top)
+            for curve, colour, label in zip(curves, palette, labels, strict=True):
+                _draw(top, curve, colour, "f", label)
+                _draw(bottom, curve, colour, "df", f"{label}′")
+            top.set_ylabel("f(x)")
+            bottom.set_ylabel("f′(x)")
+            bottom.set_xlabel("x")
+            top.legend(fontsize=8)
+            if not options.derivative:
+                bottom.set_visible(False)
+        else:
+            ax = fig.subplots()
+            _decorate(ax, options)
+            if shade:
+                _shade(ax, curves, palette, options, legend=True)
+            for curve, colour, label in zip(curves, palette, labels, strict=True):
+                _draw(ax, curve, colour, "f", label)
+                if options.derivative:
+                    _draw(ax, curve, colour, "df", f"{label}′")
+            ax.set_xlabel("x")
+            ax.legend(fontsize=8, loc="lower right", ncols=1 if len(curves) < 5 else 2)
+            _zoom_flat_left(ax, curves, palette)
+        if len(bounds) == 1 and bounds[0].activation.formula:
+            fig.suptitle(f"{labels[0]}:  $f(x) = {bounds[0].activation.formula}$", fontsize=11)
+    return fig
+
+
+def check_output(path: str | os.PathLike[str]) -> Path:
+    """The output path, validated: a known suffix and an existing folder."""
+    target = Path(path)
+    if target.suffix.lower() not in FORMATS:
+        raise UsageError(
+            f"--out {str(path)!r}: unknown format {target.suffix or '(no suffix)'!r}; use .png, .svg or .pdf"
+        )
+    return target
+
+
+def save_figure(fig: Figure, path: str | os.PathLike[str], theme: str = "light") -> Path:
+    """Write a figure atomically, with no run-dependent metadata (same input, same bytes)."""
+    from actplot.files import write_with
+
+    target = check_output(path)
+    suffix = target.suffix.lower()
+
+    def writer(handle: Any) -> None:
+        with matplotlib.rc_context({"svg.hashsalt": "actplot", "svg.fonttype": "path"}):
+            fig.savefig(
+                handle, format=suffix[1:], metadata=METADATA[suffix], facecolor=fig.get_facecolor(), bbox_inches=None
+            )
+
+    write_with(target, writer)
+    return target
+
+
+def default_output(bounds: Sequence[BoundActivation]) -> Path:
+    """``<names>.png`` in the current directory: relu_elu.png, elu-alpha-0.5.png."""
+    import re
+
+    stem = "_".join(re.sub(r"[^A-Za-z0-9_.]+", "-", b.label).strip("-") for b in bounds)
+    return Path((stem[:120] or "activations") + ".png")
