@@ -31,6 +31,21 @@ from actplot.spec import BoundActivation, bind, resolve
 __version__ = "0.1.0"
 
 
+def plot(specs: Any, registry: Registry | None = None, **options: Any) -> Any:
+    """A matplotlib Figure of activations and their derivatives (imports matplotlib on first use).
+
+    ``specs`` are names or ``NAME:key=value`` strings (or BoundActivations); ``options`` are the
+    fields of :class:`actplot.plotting.PlotOptions` (window, num, layout, derivative, shade, ...).
+
+    >>> fig = plot(["relu", "elu"], window=(-3, 3))  # doctest: +SKIP
+    """
+    from actplot.plotting import PlotOptions, make_figure
+
+    items = [specs] if isinstance(specs, (str, BoundActivation)) else list(specs)
+    bounds = [s if isinstance(s, BoundActivation) else resolve(s, registry)[0] for s in items]
+    return make_figure(bounds, PlotOptions(**options))
+
+
 def jacobian(name: str, v: Any, registry: Registry | None = None) -> np.ndarray:
     """The full Jacobian of a vector-valued activation (softmax family) at the vector ``v``.
 
@@ -64,5 +79,6 @@ __all__ = [
     "jacobian",
     "linspace",
     "load_registry",
+    "plot",
     "resolve",
 ]

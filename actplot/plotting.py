@@ -25,8 +25,10 @@ from actplot.errors import UsageError
 from actplot.sampling import Curve, sample
 from actplot.spec import BoundActivation, format_value
 
-#: Okabe & Ito's colour-blind-safe palette (black last: it disappears on a dark theme).
-PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
+#: Okabe & Ito's colour-blind-safe palette. Their yellow is too faint on white and their black
+#: vanishes on black, so each theme leaves one out.
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
+DARK_PALETTE = ("#56B4E9", "#E69F00", "#009E73", "#CC79A7", "#F0E442", "#D55E00", "#FFFFFF")
 FORMATS = (".png", ".svg", ".pdf")
 LAYOUTS = ("overlay", "stacked", "grid")
 THEMES = ("light", "dark")
@@ -82,7 +84,7 @@ def colours(count: int, options: PlotOptions) -> list[str]:
 
         cmap = colormaps["viridis"]
         return [to_hex(cmap(0.1 + 0.75 * i / (count - 1))) for i in range(count)]
-    palette = PALETTE if options.theme == "light" else (*PALETTE[:-1], "#FFFFFF")
+    palette = PALETTE if options.theme == "light" else DARK_PALETTE
     return [palette[i % len(palette)] for i in range(count)]
 
 

@@ -102,7 +102,7 @@ def sample(bound: BoundActivation, window: tuple[float, float], num: int, column
     dots = []
     for k in sorted({*jumps, *kinks}):
         left, at, right = _eval(bound, np.array([k - delta, k, k + delta]), method)[1]
-        if not np.isclose(left, right, rtol=1e-6, atol=1e-9):
+        if abs(left - right) > 1e-6 * max(1.0, abs(left), abs(right)):  # f' jumps here
             dots.append((k, float(at)))
     return Curve(bound, fx, fy, dx, ddy, tuple(dots), method is not None)
 

@@ -14,7 +14,7 @@ from actplot import __version__, evaluate, resolve
 from actplot.cli import cli
 from tests.conftest import PLUGINS
 
-COMMANDS = ["list", "info", "eval", "check", "compare", "diff"]
+COMMANDS = ["list", "info", "eval", "check", "compare", "diff", "plot", "gallery"]
 
 
 def test_version(runner):
@@ -212,7 +212,7 @@ def test_installed_command_runs_for_real():
     assert bad.returncode == 2 and bad.stderr.startswith("Error: unknown activation")
 
 
-@pytest.mark.parametrize("args", [["--help"], ["list"], ["info", "relu"]])
+@pytest.mark.parametrize("args", [["--help"], ["list"], ["info", "relu"], ["plot", "--help"], ["gallery", "--help"]])
 def test_startup_imports_neither_matplotlib_nor_scipy(args):
     code = (
         "import sys\nfrom actplot.cli import cli\n"

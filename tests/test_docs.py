@@ -10,7 +10,8 @@ import pytest
 
 from actplot.cli import cli
 
-README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+ROOT = Path(__file__).parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
 EXAMPLES = re.findall(r"^\$ (actplot .+)$", README, flags=re.MULTILINE)
 
 
@@ -28,8 +29,20 @@ def test_ci_runs_the_readme_test_command():
 
 @pytest.mark.parametrize("command", EXAMPLES)
 def test_readme_examples_run(runner, command):
-    result = runner.invoke(cli, shlex.split(command)[1:])
+    args = shlex.split(command)[1:]
+    with runner.isolated_filesystem():
+        if args[:2] == ["gallery", "--check"]:
+            args += ["--out", str(ROOT / "gallery")]
+        result = runner.invoke(cli, args)
     assert result.exit_code == 0, result.output
+
+
+def test_repository_gallery_is_up_to_date(registry):
+    from actplot.gallery import check_gallery
+    from actplot.spec import bind
+
+    report = check_gallery([bind(a) for a in registry.values()], ROOT / "gallery")
+    assert report.ok, f"run 'actplot gallery': {report}"
 
 
 @pytest.mark.parametrize("name", sorted(cli.commands))
