@@ -46,7 +46,7 @@ def test_shaded_spans_equal_the_analysis_regions():
     fig = make_figure([sigmoid], PlotOptions(window=(-8, 8)))
     spans = sorted((p.get_x(), p.get_x() + p.get_width()) for p in fig.axes[0].patches)
     expected = analyze(sigmoid, (-8, 8), 2001).saturation
-    assert spans == pytest.approx([(i.lo, i.hi) for i in expected], abs=1e-12)
+    assert [v for span in spans for v in span] == pytest.approx([v for i in expected for v in (i.lo, i.hi)], abs=1e-12)
     assert "sigmoid: 0 < |f′| < 0.01" in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
 
 
@@ -135,24 +135,21 @@ def test_figures_can_be_made_in_parallel_threads():
     assert [labelled_lines(f.axes[0])[0] for f in figures] == ["relu", "elu", "gelu", "tanh"]
 
 
-def test_plot_default_output_name(runner):
-    with runner.isolated_filesystem():
-        result = runner.invoke(cli, ["plot", "relu", "elu:alpha=0.5"])
-        assert result.exit_code == 0
-        assert result.stdout.strip() == "relu_elu-alpha-0.5.png"
-        with open("relu_elu-alpha-0.5.png", "rb") as handle:
-            assert handle.read(8) == b"\x89PNG\r\n\x1a\n"
+def test_plot_default_output_name(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(cli, ["plot", "relu", "elu:alpha=0.5"])
+    assert result.exit_code == 0
+    assert result.stdout.strip() == "relu_elu-alpha-0.5.png"
+    assert (tmp_path / "relu_elu-alpha-0.5.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_terminal_preview_draws_braille_without_a_file(runner):
-    with runner.isolated_filesystem():
-        result = runner.invoke(cli, ["plot", "relu", "tanh", "--terminal"], env={"COLUMNS": "80"})
-        assert result.exit_code == 0
-        assert any("\u2800" < ch <= "\u28ff" for ch in result.stdout)
-        assert "━━ relu" in result.stdout and "━━ tanh" in result.stdout
-        import os
-
-        assert os.listdir(".") == []
+def test_terminal_preview_draws_braille_without_a_file(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(cli, ["plot", "relu", "tanh", "--terminal"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0
+    assert any("\u2800" < ch <= "\u28ff" for ch in result.stdout)
+    assert "━━ relu" in result.stdout and "━━ tanh" in result.stdout
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize(
@@ -168,16 +165,14 @@ def test_terminal_preview_draws_braille_without_a_file(runner):
         (["relu", "--show"], 1, "needs a display"),
     ],
 )
-def test_bad_plot_input(runner, monkeypatch, args, code, message):
+def test_bad_plot_input(runner, monkeypatch, tmp_path, args, code, message):
     monkeypatch.delenv("DISPLAY", raising=False)
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
-    with runner.isolated_filesystem():
-        result = runner.invoke(cli, ["plot", *args])
-        assert result.exit_code == code
-        assert message in result.stderr and "Traceback" not in result.stderr
-        import os
-
-        assert os.listdir(".") == []  # nothing half-written
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(cli, ["plot", *args])
+    assert result.exit_code == code
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert list(tmp_path.iterdir()) == []  # nothing half-written
 
 
 def test_unwritable_folder_is_an_io_error(runner, tmp_path):
