@@ -17,6 +17,8 @@ from actplot.errors import PluginError, UsageError
 from actplot.registry import BUILTIN_SOURCE
 from actplot.spec import BoundActivation
 
+EXPRESSION_SOURCE = "expression"
+
 DTYPES = {"float64": np.float64, "float32": np.float32, "float16": np.float16}
 #: Elements per chunk: large enough to amortise numpy's per-call overhead, small enough to stay in
 #: cache with a dozen temporaries (2**15 float64 = 256 KiB each).
@@ -69,12 +71,17 @@ def resolve_dtype(name: str) -> np.dtype:
 
 
 def _plugin_name(bound: BoundActivation) -> str:
+    if bound.activation.source == EXPRESSION_SOURCE:
+        return f"expression {bound.label!r}"
     return f"plugin {bound.activation.source!r}, activation {bound.name!r}"
 
 
 def _checked(bound: BoundActivation, what: str, call: Callable[[np.ndarray], object], x: np.ndarray) -> np.ndarray:
     """Call a function on ``x`` and check what comes back; plugins get a clear error naming them."""
     builtin = bound.activation.source == BUILTIN_SOURCE
+    # A user's own expression may be inf or nan where its maths is (log(x) at 0, 9**9**9**9):
+    # those are its values, shown as such; only a plugin's are checked.
+    trusted = builtin or bound.activation.source == EXPRESSION_SOURCE
     try:
         with np.errstate(all="ignore"):
             out = call(x)
@@ -90,7 +97,7 @@ def _checked(bound: BoundActivation, what: str, call: Callable[[np.ndarray], obj
     if arr.dtype.kind not in "fiub":
         raise PluginError(f"{_plugin_name(bound)}: {what} returned dtype {arr.dtype}, expected real floats")
     arr = arr.astype(np.float64, copy=False)
-    if not builtin:
+    if not trusted:
         bad = ~np.isfinite(arr) & np.isfinite(x)
         if bad.any():
             at = x[bad][0]

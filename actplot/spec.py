@@ -1,4 +1,8 @@
-"""Activation specs: ``NAME`` or ``NAME:key=value,key=value`` -> a :class:`BoundActivation`."""
+"""Activation specs: ``NAME``, ``NAME:key=value,key=value`` or an expression in x -> a BoundActivation.
+
+Anything that is not a plain name or ``name:params`` (or that starts with ``expr:``) is an
+expression: see :mod:`actplot.expressions`.
+"""
 
 from __future__ import annotations
 
@@ -136,6 +140,11 @@ def parse_spec(text: str, registry: Registry) -> BoundActivation:
     """Resolve ``NAME`` or ``NAME:key=value,...`` against a registry."""
     if not isinstance(text, str) or not text.strip():
         raise UsageError("empty activation name; give a name such as 'relu' or 'elu:alpha=0.5'")
+    from actplot.expressions import expression_activation, is_expression, normalise
+
+    if is_expression(text):
+        act = expression_activation(text, registry)
+        return BoundActivation(act, (), normalise(text))
     name, _, arguments = text.strip().partition(":")
     act = registry.lookup(name)
     given: dict[str, Any] = {}
