@@ -195,7 +195,11 @@ def make_figure(
 
     with ExitStack() as stack:
         stack.enter_context(matplotlib.style.context(_styles(options)))
-        fig = factory(figsize=options.size, dpi=options.dpi, layout="constrained")
+        # constrained layout draws the figure twice; one panel needs only fixed margins
+        single = options.layout == "overlay"
+        fig = factory(figsize=options.size, dpi=options.dpi, layout=None if single else "constrained")
+        if single:
+            fig.subplots_adjust(left=0.08, right=0.98, bottom=0.1, top=0.92 if len(bounds) == 1 else 0.97)
         labels = [legend_label(b) + (" (numeric f′)" if c.numeric else "") for b, c in zip(bounds, curves, strict=True)]
         if options.layout == "grid":
             n = len(curves)
