@@ -1,6 +1,7 @@
 """actplot: plot, compare and check neural-network activation functions and their derivatives.
 
-The public API. Importing it is cheap: no matplotlib, no scipy, no plugins until asked for.
+The public API. Importing it is cheap: names load their modules on first use (PEP 562), so
+``actplot --help`` pays for neither numpy's heavier users, matplotlib, scipy nor plugins.
 
 >>> import actplot
 >>> relu, = actplot.resolve("relu")
@@ -10,53 +11,35 @@ The public API. Importing it is cheap: no matplotlib, no scipy, no plugins until
 
 from __future__ import annotations
 
-from typing import Any
-
-import numpy as np
-
-from actplot.declare import Activation, Param, activation
-from actplot.derivative_check import DerivativeCheck, check_derivative
-from actplot.errors import (
-    ActplotError,
-    OutputError,
-    ParameterError,
-    PluginError,
-    UnknownActivationError,
-    UsageError,
-)
-from actplot.numerics import Evaluation, evaluate, linspace
-from actplot.registry import Registry, load_registry
-from actplot.spec import BoundActivation, bind, resolve
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-
-def plot(specs: Any, registry: Registry | None = None, **options: Any) -> Any:
-    """A matplotlib Figure of activations and their derivatives (imports matplotlib on first use).
-
-    ``specs`` are names or ``NAME:key=value`` strings (or BoundActivations); ``options`` are the
-    fields of :class:`actplot.plotting.PlotOptions` (window, num, layout, derivative, shade, ...).
-
-    >>> fig = plot(["relu", "elu"], window=(-3, 3))  # doctest: +SKIP
-    """
-    from actplot.plotting import PlotOptions, make_figure
-
-    items = [specs] if isinstance(specs, (str, BoundActivation)) else list(specs)
-    bounds = [s if isinstance(s, BoundActivation) else resolve(s, registry)[0] for s in items]
-    return make_figure(bounds, PlotOptions(**options))
-
-
-def jacobian(name: str, v: Any, registry: Registry | None = None) -> np.ndarray:
-    """The full Jacobian of a vector-valued activation (softmax family) at the vector ``v``.
-
-    >>> jacobian("softmax", [0.0, 0.0]).tolist()
-    [[0.25, -0.25], [-0.25, 0.25]]
-    """
-    act = (registry if registry is not None else load_registry()).lookup(name)
-    if act.jacobian is None:
-        raise UsageError(f"{act.name} is elementwise; its Jacobian is diagonal: use evaluate() for f'")
-    return np.asarray(act.jacobian(np.asarray(v, dtype=float)))
-
+# public name -> the module that defines it
+_EXPORTS = {
+    "Activation": "actplot.declare",
+    "Param": "actplot.declare",
+    "activation": "actplot.declare",
+    "DerivativeCheck": "actplot.derivative_check",
+    "check_derivative": "actplot.derivative_check",
+    "ActplotError": "actplot.errors",
+    "OutputError": "actplot.errors",
+    "ParameterError": "actplot.errors",
+    "PluginError": "actplot.errors",
+    "UnknownActivationError": "actplot.errors",
+    "UsageError": "actplot.errors",
+    "Evaluation": "actplot.numerics",
+    "evaluate": "actplot.numerics",
+    "linspace": "actplot.numerics",
+    "Registry": "actplot.registry",
+    "load_registry": "actplot.registry",
+    "BoundActivation": "actplot.spec",
+    "bind": "actplot.spec",
+    "resolve": "actplot.spec",
+    "plot": "actplot.api",
+    "jacobian": "actplot.api",
+}
 
 __all__ = [
     "Activation",
@@ -82,3 +65,33 @@ __all__ = [
     "plot",
     "resolve",
 ]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from actplot.api import jacobian, plot
+    from actplot.declare import Activation, Param, activation
+    from actplot.derivative_check import DerivativeCheck, check_derivative
+    from actplot.errors import (
+        ActplotError,
+        OutputError,
+        ParameterError,
+        PluginError,
+        UnknownActivationError,
+        UsageError,
+    )
+    from actplot.numerics import Evaluation, evaluate, linspace
+    from actplot.registry import Registry, load_registry
+    from actplot.spec import BoundActivation, bind, resolve
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module 'actplot' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

@@ -9,13 +9,15 @@ from __future__ import annotations
 import math
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from actplot import __version__
 from actplot.errors import FAILURE_EXIT, USAGE_EXIT, ActplotError
-from actplot.registry import Registry, load_registry
+
+if TYPE_CHECKING:  # the registry loads numpy and the built-ins: not for --help
+    from actplot.registry import Registry
 
 DEBUG_KEY = "actplot.debug"
 PLUGINS_KEY = "actplot.plugins"
@@ -91,6 +93,8 @@ def common_options(function: Callable[..., Any]) -> Callable[..., Any]:
 
 def registry_for(ctx: click.Context) -> Registry:
     """Load the registry with this invocation's plugins, warning (stderr) about broken ones."""
+    from actplot.registry import load_registry
+
     registry = load_registry(plugins=tuple(ctx.meta.get(PLUGINS_KEY, ())))
     for failure in registry.failures:
         click.echo(f"warning: plugin {failure.plugin!r} failed to load: {failure.message}", err=True)
@@ -105,6 +109,8 @@ def registry_for(ctx: click.Context) -> Registry:
 def complete_names(ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[Any]:
     """Shell completion: activation names, and parameter names after 'NAME:'."""
     from click.shell_completion import CompletionItem
+
+    from actplot.registry import load_registry
 
     try:
         registry = load_registry(plugins=tuple(ctx.meta.get(PLUGINS_KEY, ())))

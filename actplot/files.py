@@ -25,6 +25,9 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     folder = target.parent if str(target.parent) else Path(".")
     if target.is_dir():
         raise OutputError(f"cannot write {target}: it is a directory")
+    if target.exists() and not target.is_file():
+        # a rename would replace a device, fifo or socket node with our file
+        raise OutputError(f"cannot write {target}: it is not a regular file")
     if not folder.is_dir():
         raise OutputError(f"cannot write {target}: the folder {folder} does not exist")
     try:

@@ -40,15 +40,28 @@ class Report:
         self.goals.append((what, measured, met))
 
 
+# Linux keeps ru_maxrss across execve, so a child forked from this (large) process would report
+# our own high-water mark: a small launcher process runs each command and reports its peak.
+LAUNCHER = """
+import os, subprocess, sys, time
+start = time.perf_counter()
+process = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+_, status, usage = os.wait4(process.pid, 0)
+elapsed = time.perf_counter() - start
+if os.waitstatus_to_exitcode(status) != 0:
+    sys.stderr.write(process.stderr.read().decode()[-500:])
+    sys.exit(1)
+print(elapsed, usage.ru_maxrss)
+"""
+
+
 def run(cmd: list[str], cwd: str | None = None) -> tuple[float, int]:
-    """Wall time and peak RSS (KiB) of one child process."""
-    start = time.perf_counter()
-    process = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed: {process.stderr.read().decode()[-500:] if process.stderr else ''}")
-    return elapsed, usage.ru_maxrss
+    """Wall time and peak RSS (KiB) of one child process, measured by a small launcher."""
+    proc = subprocess.run([PY, "-c", LAUNCHER, *cmd], cwd=cwd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed: {proc.stderr[-500:]}")
+    elapsed, peak = proc.stdout.split()
+    return float(elapsed), int(peak)
 
 
 def interleaved(commands: dict[str, list[str]], repeats: int, cwd: str | None = None) -> dict[str, float]:
@@ -83,7 +96,7 @@ def startup(report: Report) -> None:
         "actplot list": actplot_cmd("list"),
         "actplot info relu": actplot_cmd("info", "relu"),
     }
-    env_note = "ACTPLOT_DISABLE_PLUGIN_AUTOLOAD unset"
+    env_note = "plugin autoload " + ("disabled" if os.environ.get("ACTPLOT_DISABLE_PLUGIN_AUTOLOAD") else "on")
     medians = interleaved(commands, repeats)
     base = medians['python -c "import click, rich, numpy"']
     rows = [[f"`{name}`", f"{t:.3f}", f"{t / base:.2f}×"] for name, t in medians.items()]

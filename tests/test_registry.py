@@ -98,3 +98,11 @@ def test_collect_refuses_other_objects():
 
 def test_builtins_are_plain_declarations(registry):
     assert all(isinstance(a, Activation) and a.source == "built-in" for a in registry.values())
+
+
+def test_public_api_lists_exactly_what_it_exports():
+    import actplot
+
+    assert sorted(actplot.__all__) == sorted(["__version__", *actplot._EXPORTS])
+    for name in actplot.__all__:
+        assert getattr(actplot, name) is not None
