@@ -7,13 +7,15 @@ import io
 import json
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from actplot.numerics import Evaluation
-from actplot.registry import Registry
 from actplot.spec import format_value
+
+if TYPE_CHECKING:  # list and info should not pay for the evaluation machinery
+    from actplot.numerics import Evaluation
+    from actplot.registry import Registry
 
 
 def json_number(value: Any) -> float | str:

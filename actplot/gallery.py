@@ -86,18 +86,23 @@ _OPTIONS = GalleryOptions()
 _OUT = Path(".")
 
 
-def _draw_page(index: int) -> tuple[int, str | None]:
+def _draw_page(index: int) -> tuple[int, str | None, str]:
+    """Draw one page; returns (index, error or None, fingerprint)."""
     from actplot.plotting import PlotOptions, make_figure, save_figure
 
     bound = _WORK[index]
     try:
         fig = make_figure([bound], PlotOptions(window=_OPTIONS.window, num=_OPTIONS.num, size=(7.0, 4.4), dpi=110))
         save_figure(fig, _OUT / page_name(bound, _OPTIONS.fmt))
-        return index, None
+        return index, None, fingerprint(bound, _OPTIONS)
     except KeyboardInterrupt:
         raise
     except Exception as exc:
-        return index, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        return index, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}", ""
+
+
+def _draw_overview_of(indices: list[int]) -> None:
+    _draw_overview([_WORK[i] for i in indices], _OPTIONS, _OUT / f"overview.{_OPTIONS.fmt}")
 
 
 def _draw_overview(bounds: Sequence[BoundActivation], options: GalleryOptions, path: Path) -> None:
@@ -142,30 +147,58 @@ def build_gallery(
 
     _WORK, _OPTIONS, _OUT = list(bounds), options, folder
     report = GalleryReport()
-    ok: list[bool] = [False] * len(bounds)
-    indices = range(len(bounds))
-    if jobs > 1 and len(bounds) > 1 and "fork" in multiprocessing.get_all_start_methods():
+    prints: dict[int, str] = {}
+
+    def record(result: tuple[int, str | None, str]) -> None:
+        i, error, print_ = result
+        bound = bounds[i]
+        if error is None:
+            prints[i] = print_
+            report.written.append(folder / page_name(bound, options.fmt))
+        else:
+            report.failed.append((bound.label, error))
+        if progress is not None:
+            progress(bound.label, error)
+
+    parallel = jobs > 1 and len(bounds) > 1 and "fork" in multiprocessing.get_all_start_methods()
+    if parallel:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=min(jobs, len(bounds)), mp_context=context) as pool:
-            results = pool.map(_draw_page, indices)
-            for i, error in results:
-                _record(report, bounds[i], options, folder, error, ok, i, progress)
+            for result in pool.map(_draw_page, range(len(bounds))):
+                record(result)
+            good = sorted(prints)
+            # the overview is drawn by a worker while this process builds the comparison table
+            overview = pool.submit(_draw_overview_of, good) if good else None
+            _write_indexes(bounds, good, prints, options, folder, report)
+            if overview is not None:
+                overview.result()
     else:
-        for i in indices:
-            _, error = _draw_page(i)
-            _record(report, bounds[i], options, folder, error, ok, i, progress)
-
-    good = [b for b, fine in zip(bounds, ok, strict=True) if fine]
+        for i in range(len(bounds)):
+            record(_draw_page(i))
+        good = sorted(prints)
+        if good:
+            _draw_overview_of(good)
+        _write_indexes(bounds, good, prints, options, folder, report)
     if good:
-        overview = folder / f"overview.{options.fmt}"
-        _draw_overview(good, options, overview)
-        report.written.append(overview)
-    from actplot.analysis import compare
+        report.written.append(folder / f"overview.{options.fmt}")
+    return report
 
-    comparison = compare(list(good), options.window, 10_001)
-    pages = {b.label: page_name(b, options.fmt) for b in good}
+
+def _write_indexes(
+    bounds: Sequence[BoundActivation],
+    good: list[int],
+    prints: dict[int, str],
+    options: GalleryOptions,
+    folder: Path,
+    report: GalleryReport,
+) -> None:
+    """index.md, index.html and manifest.json, written last (each atomically)."""
+    from actplot.analysis import compare
     from actplot.files import write_text
 
+    drawn = [bounds[i] for i in good]
+    comparison = compare(drawn, options.window, 10_001)
+    pages = {b.label: page_name(b, options.fmt) for b in drawn}
     write_text(folder / "index.md", index_markdown(comparison, pages, options))
     write_text(folder / "index.html", index_html(comparison, pages, options))
     manifest = {
@@ -173,21 +206,10 @@ def build_gallery(
         "window": list(options.window),
         "num": options.num,
         "format": options.fmt,
-        "pages": {pages[b.label]: fingerprint(b, options) for b in good},
+        "pages": {page_name(bounds[i], options.fmt): prints[i] for i in good},
     }
     write_text(folder / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     report.written += [folder / "index.md", folder / "index.html", folder / MANIFEST]
-    return report
-
-
-def _record(report, bound, options, folder, error, ok, i, progress) -> None:
-    if error is None:
-        ok[i] = True
-        report.written.append(folder / page_name(bound, options.fmt))
-    else:
-        report.failed.append((bound.label, error))
-    if progress is not None:
-        progress(bound.label, error)
 
 
 def check_gallery(

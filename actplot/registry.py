@@ -9,9 +9,7 @@ A plugin that fails to load becomes a :class:`PluginFailure` record; loading goe
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import importlib
-import importlib.util
 import os
 import re
 import sys
@@ -93,6 +91,8 @@ class Registry(Mapping[str, Activation]):
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """' (did you mean X?)' for the closest choice, or '' when nothing is close."""
+    import difflib  # only when a name is misspelt
+
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
@@ -144,14 +144,16 @@ def check_declaration(act: Activation) -> str | None:
 def _import_plugin(spec: str) -> Any:
     """Import a plugin module by dotted name, or from a .py file path."""
     if spec.endswith(".py") or os.sep in spec or "/" in spec:
+        from importlib.util import module_from_spec, spec_from_file_location
+
         path = Path(spec)
         if not path.is_file():
             raise FileNotFoundError(f"no such plugin file: {spec}")
         module_name = "actplot_plugin_" + re.sub(r"\W", "_", str(path.resolve()))
-        module_spec = importlib.util.spec_from_file_location(module_name, path)
+        module_spec = spec_from_file_location(module_name, path)
         if module_spec is None or module_spec.loader is None:
             raise ImportError(f"cannot load {spec} as a Python module")
-        module = importlib.util.module_from_spec(module_spec)
+        module = module_from_spec(module_spec)
         sys.modules[module_name] = module
         try:
             module_spec.loader.exec_module(module)

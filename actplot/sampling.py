@@ -8,6 +8,7 @@ chunks, so memory does not grow either.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,27 +35,26 @@ class Curve:
     numeric: bool
 
 
-def envelope_indices(x: np.ndarray, values: np.ndarray, lo: float, hi: float, columns: int) -> np.ndarray:
-    """Indices of the first, last, min and max (and first non-finite) point of each pixel column."""
+def envelope(x: np.ndarray, values: np.ndarray, lo: float, hi: float, columns: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per pixel column, four points: the first, the lowest, the highest and the last.
+
+    The lowest and highest are placed at the column's middle: within one pixel their exact x is
+    invisible, and it spares a segmented arg-min (reduceat gives the values directly). A column
+    holding a non-finite value gets NaN for its low point, so the line breaks there as it should.
+    """
     column = np.clip(((x - lo) / (hi - lo) * columns).astype(np.int64), 0, columns - 1)
     starts = np.flatnonzero(np.r_[True, column[1:] != column[:-1]])
     ends = np.r_[starts[1:], x.size] - 1
-    group = np.repeat(np.arange(starts.size), np.diff(np.r_[starts, x.size]))
     finite = np.isfinite(values)
-    low = np.where(finite, values, np.inf)
-    high = np.where(finite, values, -np.inf)
-    mins = np.minimum.reduceat(low, starts)
-    maxs = np.maximum.reduceat(high, starts)
-    picks = [starts, ends]
-    for target, extreme in ((low, mins), (high, maxs)):
-        hit = np.flatnonzero(target == extreme[group])
-        _, first = np.unique(group[hit], return_index=True)
-        picks.append(hit[first])
-    bad = np.flatnonzero(~finite)
-    if bad.size:
-        _, first = np.unique(group[bad], return_index=True)
-        picks.append(bad[first])
-    return np.unique(np.concatenate(picks))
+    low = np.minimum.reduceat(np.where(finite, values, np.inf), starts)
+    high = np.maximum.reduceat(np.where(finite, values, -np.inf), starts)
+    broken = np.logical_or.reduceat(~finite, starts)
+    low = np.where(broken, np.nan, low)
+    high = np.where(np.isinf(high), np.nan, high)
+    middle = 0.5 * (x[starts] + x[ends])
+    xs = np.column_stack([x[starts], middle, middle, x[ends]]).ravel()
+    vs = np.column_stack([values[starts], low, high, values[ends]]).ravel()
+    return xs, vs
 
 
 def _eval(bound: BoundActivation, x: np.ndarray, method: str | None) -> tuple[np.ndarray, np.ndarray]:
@@ -75,36 +75,49 @@ def sample(bound: BoundActivation, window: tuple[float, float], num: int, column
     kinks = [float(k) for k in bound.field("kinks") if lo < k < hi]
     delta = 1e-9 * (hi - lo)
 
-    xs, ys, dys = [], [], []
-    for start, stop in chunk_ranges(num, CHUNK):
-        x = chunk_points(lo, hi, num, start, stop)
+    decimate = num > 4 * columns
+
+    def work(span: tuple[int, int]) -> tuple[np.ndarray, ...]:
+        x = chunk_points(lo, hi, num, *span)
         y, dy = _eval(bound, x, method)
-        if num > 4 * columns:
-            picks = [envelope_indices(x, v, lo, hi, columns) for v in (y, dy)]
-            keep = np.unique(np.concatenate(picks))
-            x, y, dy = x[keep], y[keep], dy[keep]
-        xs.append(x)
-        ys.append(y)
-        dys.append(dy)
-    x, y, dy = np.concatenate(xs), np.concatenate(ys), np.concatenate(dys)
+        if not decimate:
+            return x, y, x, dy
+        return (*envelope(x, y, lo, hi, columns), *envelope(x, dy, lo, hi, columns))
+
+    spans = list(chunk_ranges(num, CHUNK))
+    if len(spans) >= 4:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=min(os.cpu_count() or 1, 8)) as pool:
+            pieces = list(pool.map(work, spans))  # numpy releases the GIL: chunks on every core
+    else:
+        pieces = [work(span) for span in spans]
+    fx, fy, gx, gy = (np.concatenate([p[i] for p in pieces]) for i in range(4))
 
     # Breakpoints and their one-sided neighbours, so each piece reaches the break.
     extra = np.array(sorted({p + s for p in (*jumps, *kinks) for s in (-delta, 0.0, delta) if lo <= p + s <= hi}))
     if extra.size:
         ey, edy = _eval(bound, extra, method)
-        # np.unique sorts and drops grid points the breakpoints duplicate (a duplicate would
-        # hide the discontinuity from _break).
-        x, first = np.unique(np.r_[extra, x], return_index=True)
-        y, dy = np.r_[ey, y][first], np.r_[edy, dy][first]
+        fx, fy = _merge(fx, fy, extra, ey)
+        gx, gy = _merge(gx, gy, extra, edy)
 
-    fx, fy = _break(x, y, jumps)
-    dx, ddy = _break(x, dy, sorted({*jumps, *kinks}))
+    fx, fy = _break(fx, fy, jumps)
+    dx, ddy = _break(gx, gy, sorted({*jumps, *kinks}))
     dots = []
     for k in sorted({*jumps, *kinks}):
         left, at, right = _eval(bound, np.array([k - delta, k, k + delta]), method)[1]
         if abs(left - right) > 1e-6 * max(1.0, abs(left), abs(right)):  # f' jumps here
             dots.append((k, float(at)))
     return Curve(bound, fx, fy, dx, ddy, tuple(dots), method is not None)
+
+
+def _merge(x: np.ndarray, v: np.ndarray, extra: np.ndarray, ev: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Insert points in order; a grid point equal to an inserted one is dropped (a duplicate
+    would hide the discontinuity from _break)."""
+    keep = ~np.isin(x, extra)
+    x, v = x[keep], v[keep]
+    at = np.searchsorted(x, extra)
+    return np.insert(x, at, extra), np.insert(v, at, ev)
 
 
 def _break(x: np.ndarray, v: np.ndarray, points: list[float]) -> tuple[np.ndarray, np.ndarray]:

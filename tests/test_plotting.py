@@ -15,7 +15,7 @@ from actplot import resolve
 from actplot.analysis import analyze
 from actplot.cli import cli
 from actplot.plotting import PlotOptions, legend_label, make_figure, save_figure
-from actplot.sampling import envelope_indices, sample
+from actplot.sampling import envelope, sample
 
 
 def labelled_lines(ax):
@@ -99,10 +99,20 @@ def test_decimation_keeps_extremes_and_kinks():
 def test_envelope_keeps_first_last_min_and_max_of_each_column():
     x = np.linspace(0, 1, 1000)
     y = np.sin(40 * x)
-    keep = envelope_indices(x, y, 0.0, 1.0, 10)
+    xs, ys = envelope(x, y, 0.0, 1.0, 10)
+    assert xs.size == ys.size == 40 and np.all(np.diff(xs) >= 0)
     for column in range(10):
-        inside = np.flatnonzero((x >= column / 10) & (x < (column + 1) / 10) if column < 9 else x >= 0.9)
-        assert {inside[0], inside[-1], inside[np.argmin(y[inside])], inside[np.argmax(y[inside])]} <= set(keep.tolist())
+        inside = (x >= column / 10) & (x < (column + 1) / 10) if column < 9 else x >= 0.9
+        values = y[inside]
+        mine = ys[4 * column : 4 * column + 4]
+        assert mine.tolist() == [values[0], values.min(), values.max(), values[-1]]
+
+
+def test_envelope_breaks_the_line_at_non_finite_values():
+    x = np.linspace(0, 1, 100)
+    y = np.where((x > 0.5) & (x < 0.52), np.inf, x)
+    xs, ys = envelope(x, y, 0.0, 1.0, 10)
+    assert np.isnan(ys).sum() >= 1
 
 
 def test_sweep_colours_follow_a_sequential_colormap(runner, tmp_path):
