@@ -10,16 +10,17 @@ final bracket, so they do not depend on ``num``.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import numpy as np
 
-from actplot.numerics import check_num, check_window, evaluate_chunk, resolve_dtype
+from actplot.numerics import check_num, check_window, evaluate_chunk, is_plugin, resolve_dtype
+from actplot.parallel import default_threads, map_threads
 from actplot.spec import BoundActivation
+
+T = TypeVar("T")
 
 #: Points per chunk: big enough that numpy's per-call overhead is small, small enough that a
 #: dozen temporaries per worker stay in cache (2**16 float64 = 512 KiB).
@@ -337,18 +338,12 @@ def _improves(candidate: float, current: float, larger: bool) -> bool:
     return candidate > current + margin if larger else candidate < current - margin
 
 
-T = TypeVar("T")
-
-
 def _map_chunks(work: Callable[[tuple[int, int]], T], ranges: list[tuple[int, int]], workers: int) -> list[T]:
-    if workers <= 1 or len(ranges) == 1:
-        return [work(r) for r in ranges]
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(work, ranges))
+    return map_threads(work, ranges, workers)
 
 
 def default_workers() -> int:
-    return max(1, min(os.cpu_count() or 1, 8))
+    return default_threads()
 
 
 def analyze(
@@ -411,7 +406,8 @@ def analyze(
         part.non_finite = int(np.count_nonzero(~(np.isfinite(y) & np.isfinite(dy))))
         return part
 
-    parts = _map_chunks(work, list(chunk_ranges(num, chunk)), workers or default_workers())
+    threads = 1 if is_plugin(bound) else workers or default_workers()  # plugins: main thread only
+    parts = _map_chunks(work, list(chunk_ranges(num, chunk)), threads)
 
     def state_at(points: np.ndarray) -> np.ndarray:
         return _states(_evaluate(bound, points, target, method)[1], saturation)
@@ -577,7 +573,8 @@ def diff(
         part.transitions = _transitions(x, (gap > tolerance).astype(int))
         return part
 
-    parts = _map_chunks(work, list(chunk_ranges(num, chunk)), workers or default_workers())
+    threads = 1 if is_plugin(a) or is_plugin(b) else workers or default_workers()
+    parts = _map_chunks(work, list(chunk_ranges(num, chunk)), threads)
     value_max, grad_max = _Extreme(), _Extreme()
     raw: list[tuple[float, float, int, int]] = []
     previous: _DiffChunk | None = None

@@ -51,8 +51,13 @@ class ActplotGroup(click.Group):
             if ctx.meta.get(DEBUG_KEY):
                 raise
             raise command_error(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, exc.exit_code) from exc
-        except KeyboardInterrupt:
-            raise
+        except KeyboardInterrupt as exc:
+            if ctx.meta.get(DEBUG_KEY):
+                raise
+            # every file is written atomically, so there is nothing half-written to clean up
+            name = "SIGTERM" if isinstance(exc, Terminated) else "SIGINT"
+            click.echo(f"Error: interrupted ({name}); files already written are whole, none is partial", err=True)
+            raise click.exceptions.Exit(143 if isinstance(exc, Terminated) else 130) from None
         except Exception as exc:
             if ctx.meta.get(DEBUG_KEY):
                 raise
@@ -706,8 +711,19 @@ def gallery_command(
         ctx.exit(1)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is so that it unwinds (and cleans up) like Ctrl-C."""
+
+
+def _terminate(_signum: int, _frame: object) -> None:
+    raise Terminated()
+
+
 def main() -> None:
     """Console-script entry point."""
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminate)
     cli(prog_name="actplot")
 
 

@@ -422,9 +422,18 @@ def expression_activation(text: str, registry: Registry) -> Activation:
     """An Activation whose function and exact derivative come from the expression."""
     compiled = compile_expression(text, registry)
     label = normalise(compiled.text)
+
+    def function(x: np.ndarray) -> np.ndarray:
+        return compiled.evaluate(x).v
+
+    # an expression calling a plugin activation inherits the plugin's precautions
+    called = {n.func.id for n in ast.walk(compiled.tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+    function.calls_plugins = any(  # type: ignore[attr-defined]
+        name in registry and registry[name].source != "built-in" for name in called if name not in FUNCTIONS
+    )
     return Activation(
         name="expression",
-        function=lambda x: compiled.evaluate(x).v,
+        function=function,
         derivative=lambda x: compiled.evaluate(x).d,
         family="other",
         summary=f"the expression {label}",

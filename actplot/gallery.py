@@ -15,7 +15,6 @@ import json
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -116,6 +115,18 @@ def _draw_overview(bounds: Sequence[BoundActivation], options: GalleryOptions, p
     save_figure(make_figure(bounds, plot_options), path)
 
 
+def _worker_signals() -> None:
+    """In a worker: Ctrl-C is the parent's to handle; SIGTERM (the parent terminating the pool)
+    exits quietly through SystemExit, so an atomic write in progress removes its temporary file."""
+    import signal
+
+    def leave(_signum: int, _frame: object) -> None:
+        raise SystemExit(143)
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, leave)
+
+
 def default_jobs() -> int:
     return os.cpu_count() or 1
 
@@ -163,15 +174,17 @@ def build_gallery(
     parallel = jobs > 1 and len(bounds) > 1 and "fork" in multiprocessing.get_all_start_methods()
     if parallel:
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=min(jobs, len(bounds)), mp_context=context) as pool:
-            for result in pool.map(_draw_page, range(len(bounds))):
+        # Pool's exit terminates its workers: after an interrupt they stop at once (and clean up,
+        # see _worker_signals) instead of drawing the pages still queued.
+        with context.Pool(processes=min(jobs, len(bounds)), initializer=_worker_signals) as pool:
+            for result in pool.imap(_draw_page, range(len(bounds))):
                 record(result)
             good = sorted(prints)
             # the overview is drawn by a worker while this process builds the comparison table
-            overview = pool.submit(_draw_overview_of, good) if good else None
+            overview = pool.apply_async(_draw_overview_of, (good,)) if good else None
             _write_indexes(bounds, good, prints, options, folder, report)
             if overview is not None:
-                overview.result()
+                overview.get()
     else:
         for i in range(len(bounds)):
             record(_draw_page(i))

@@ -7,14 +7,16 @@ gradient below the smallest subnormal becomes exactly 0, as training in that pre
 
 from __future__ import annotations
 
+import contextlib
 import math
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from actplot.errors import PluginError, UsageError
+from actplot.limits import time_limit
+from actplot.parallel import map_threads
 from actplot.registry import BUILTIN_SOURCE
 from actplot.spec import BoundActivation
 
@@ -77,6 +79,19 @@ def _plugin_name(bound: BoundActivation) -> str:
     return f"plugin {bound.activation.source!r}, activation {bound.name!r}"
 
 
+def is_plugin(bound: BoundActivation) -> bool:
+    """Third-party code: run on the main thread only (it may not be thread-safe) and time-limited.
+    An expression counts when it calls a plugin activation."""
+    source = bound.activation.source
+    if source == EXPRESSION_SOURCE:
+        return bool(getattr(bound.activation.function, "calls_plugins", False))
+    return source != BUILTIN_SOURCE
+
+
+def _limit(bound: BoundActivation, what: str) -> contextlib.AbstractContextManager[None]:
+    return time_limit(f"{_plugin_name(bound)}: {what}") if is_plugin(bound) else contextlib.nullcontext()
+
+
 def _checked(bound: BoundActivation, what: str, call: Callable[[np.ndarray], object], x: np.ndarray) -> np.ndarray:
     """Call a function on ``x`` and check what comes back; plugins get a clear error naming them."""
     builtin = bound.activation.source == BUILTIN_SOURCE
@@ -84,8 +99,10 @@ def _checked(bound: BoundActivation, what: str, call: Callable[[np.ndarray], obj
     # those are its values, shown as such; only a plugin's are checked.
     trusted = builtin or bound.activation.source == EXPRESSION_SOURCE
     try:
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), _limit(bound, what):
             out = call(x)
+    except PluginError:
+        raise
     except Exception as exc:
         if builtin:
             raise
@@ -138,11 +155,13 @@ def numeric_method(bound: BoundActivation) -> str:
     """
     f = bound
     try:
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), _limit(bound, "the numeric-derivative probe"):
             cs = _complex_step(f, _PROBE)
             cd = _central_difference(f, _PROBE)
         if np.all(np.isfinite(cs)) and np.allclose(cs, cd, rtol=1e-6, atol=1e-9):
             return "complex-step"
+    except PluginError:
+        raise  # a plugin that hangs is reported, not probed further
     except Exception:
         pass
     return "central"
@@ -206,14 +225,6 @@ def evaluate(
             y[part], dy[part] = evaluate_chunk(bound, x64[part], method)
 
     starts = range(0, x64.size, chunk)
-    threads = workers if workers is not None else (os.cpu_count() or 1)
-    if threads > 1 and len(starts) >= 4:
-        # numpy releases the GIL inside ufuncs: chunks on all cores, each writing its own slice
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(max_workers=min(threads, 8)) as pool:
-            list(pool.map(work, starts))
-    else:
-        for start in starts:
-            work(start)
+    # numpy releases the GIL inside ufuncs: chunks on all cores, each writing its own slice
+    map_threads(work, starts, 1 if is_plugin(bound) or len(starts) < 4 else workers)
     return Evaluation(bound, x_out, y, dy, bound.derivative_kind, method)

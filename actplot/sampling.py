@@ -8,13 +8,13 @@ chunks, so memory does not grow either.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import numpy as np
 
 from actplot.analysis import chunk_points, chunk_ranges
-from actplot.numerics import evaluate_chunk, numeric_method
+from actplot.numerics import evaluate_chunk, is_plugin, numeric_method
+from actplot.parallel import map_threads
 from actplot.spec import BoundActivation
 
 CHUNK = 1 << 16
@@ -85,13 +85,7 @@ def sample(bound: BoundActivation, window: tuple[float, float], num: int, column
         return (*envelope(x, y, lo, hi, columns), *envelope(x, dy, lo, hi, columns))
 
     spans = list(chunk_ranges(num, CHUNK))
-    if len(spans) >= 4:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(max_workers=min(os.cpu_count() or 1, 8)) as pool:
-            pieces = list(pool.map(work, spans))  # numpy releases the GIL: chunks on every core
-    else:
-        pieces = [work(span) for span in spans]
+    pieces = map_threads(work, spans, 1 if is_plugin(bound) or len(spans) < 4 else None)
     fx, fy, gx, gy = (np.concatenate([p[i] for p in pieces]) for i in range(4))
 
     # Breakpoints and their one-sided neighbours, so each piece reaches the break.
