@@ -50,7 +50,10 @@ class ActplotGroup(click.Group):
         except ActplotError as exc:
             if ctx.meta.get(DEBUG_KEY):
                 raise
-            raise command_error(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, exc.exit_code) from exc
+            from actplot.formats import terminal_safe
+
+            message = terminal_safe(str(exc).splitlines()[0]) if str(exc) else type(exc).__name__
+            raise command_error(message, exc.exit_code) from exc
         except KeyboardInterrupt as exc:
             if ctx.meta.get(DEBUG_KEY):
                 raise
@@ -101,13 +104,13 @@ def registry_for(ctx: click.Context) -> Registry:
     from actplot.registry import load_registry
 
     registry = load_registry(plugins=tuple(ctx.meta.get(PLUGINS_KEY, ())))
+    from actplot.formats import terminal_safe
+
     for failure in registry.failures:
-        click.echo(f"warning: plugin {failure.plugin!r} failed to load: {failure.message}", err=True)
-    for collision in registry.collisions:
-        click.echo(
-            f"warning: {collision.name!r} from {collision.dropped} ignored: already defined by {collision.kept}",
-            err=True,
-        )
+        click.echo(terminal_safe(f"warning: plugin {failure.plugin!r} failed to load: {failure.message}"), err=True)
+    for c in registry.collisions:
+        message = f"warning: {c.name!r} from {c.dropped} ignored: already defined by {c.kept}"
+        click.echo(terminal_safe(message), err=True)
     return registry
 
 
@@ -548,9 +551,7 @@ def has_display() -> bool:
     metavar="KEY=V1,V2,...",
     help="Draw each activation at several values of one parameter, coloured along a sequential colormap.",
 )
-@click.option(
-    "--out", "out", type=click.Path(dir_okay=False), help="Output file: .png, .svg or .pdf [default: <names>.png here]."
-)
+@click.option("--out", "out", metavar="FILE", help="Output file: .png, .svg or .pdf [default: <names>.png here].")
 @click.option("--dpi", type=float, default=150, show_default=True, help="Resolution of PNG output.")
 @click.option(
     "--size", type=(float, float), default=(8.0, 5.0), show_default=True, metavar="W H", help="Figure size in inches."
@@ -636,9 +637,7 @@ def plot_command(
 
 
 @cli.command("gallery")
-@click.option(
-    "--out", "out", type=click.Path(file_okay=False), default="gallery", show_default=True, help="The gallery folder."
-)
+@click.option("--out", "out", metavar="DIR", default="gallery", show_default=True, help="The gallery folder.")
 @grid_options(-5.0, 5.0, 1001)
 @click.option("--format", "fmt", type=click.Choice(["svg", "png"]), default="svg", show_default=True)
 @click.option("--jobs", type=int, default=None, help="Worker processes [default: all cores].")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from actplot.formats import terminal_safe
 from actplot.spec import BoundActivation, format_value
 
 
@@ -56,9 +57,9 @@ def describe(bound: BoundActivation) -> str:
     rows.append(("source", act.source))
 
     width = max(len(key) for key, _ in rows)
-    out = [f"{bound.label}: {act.summary}"]
+    out = [terminal_safe(f"{bound.label}: {act.summary}")]
     for key, value in rows:
         values = value if isinstance(value, list) else [value]
         for i, text in enumerate(values):
-            out.append(f"  {(key if i == 0 else '').ljust(width)}  {text}")
+            out.append(f"  {(key if i == 0 else '').ljust(width)}  {terminal_safe(text)}")
     return "\n".join(out)

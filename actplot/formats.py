@@ -18,6 +18,16 @@ if TYPE_CHECKING:  # list and info should not pay for the evaluation machinery
     from actplot.registry import Registry
 
 
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x00, 0x20), 0x7F)}
+_CONTROL.update({c: f"\\x{c:02x}" for c in range(0x80, 0xA0)})
+
+
+def terminal_safe(text: Any) -> str:
+    """Text from plugins, safe to print: control characters (escape sequences that could recolour,
+    clear or retitle a terminal) are shown escaped, as \\x1b."""
+    return str(text).translate(_CONTROL)
+
+
 def json_number(value: Any) -> float | str:
     """A float for JSON: shortest round-tripping repr in its own precision; non-finite as strings."""
     v = float(value)
@@ -95,14 +105,16 @@ def short(value: Any, digits: int = 8) -> str:
 
 
 def evaluations_table(evaluations: Sequence[Evaluation]) -> Any:
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(box=None, header_style="bold")
     table.add_column("x", justify="right")
     for e in evaluations:
         suffix = "" if e.derivative_kind == "analytic" else " (numeric)"
-        table.add_column(e.bound.label, justify="right")
-        table.add_column(f"d {e.bound.label}{suffix}", justify="right", style="cyan")
+        label = escape(terminal_safe(e.bound.label))
+        table.add_column(label, justify="right")
+        table.add_column(f"d {label}{suffix}", justify="right", style="cyan")
     for i, x in enumerate(evaluations[0].x):
         cells = [short(x)]
         for e in evaluations:
@@ -151,13 +163,14 @@ def registry_table(registry: Registry) -> Any:
         table.add_row(
             escape(act.name),
             escape(", ".join(act.aliases)),
-            escape(describe_params(act.params)),
+            escape(terminal_safe(describe_params(act.params))),
             act.family,
-            escape(act.source),
+            escape(terminal_safe(act.source)),
             "analytic" if act.derivative is not None else "[yellow]numeric[/]",
         )
     for failure in registry.failures:
-        table.add_row(f"[red]{escape(failure.plugin)}[/]", "", "", "", "[red]broken[/]", escape(failure.message))
+        plugin, message = escape(terminal_safe(failure.plugin)), escape(terminal_safe(failure.message))
+        table.add_row(f"[red]{plugin}[/]", "", "", "", "[red]broken[/]", message)
     return table
 
 
@@ -308,7 +321,7 @@ def comparison_rows(comparison: Any) -> list[list[str]]:
 def _coloured(row: list[str]) -> list[str]:
     from rich.markup import escape
 
-    cells = [escape(c) for c in row]
+    cells = [escape(terminal_safe(c)) for c in row]
     # colour for meaning: dead regions red, vanishing gradients yellow
     if row[3] != "-":
         cells[3] = f"[red]{cells[3]}[/]"

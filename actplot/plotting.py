@@ -244,9 +244,24 @@ def make_figure(
             ax.set_xlabel("x")
             ax.legend(fontsize=8, loc="lower right", ncols=1 if len(curves) < 5 else 2)
             _zoom_flat_left(ax, curves, palette)
-        if len(bounds) == 1 and bounds[0].activation.formula:
-            fig.suptitle(f"{labels[0]}:  $f(x) = {bounds[0].activation.formula}$", fontsize=11)
+        if len(bounds) == 1:
+            fig.suptitle(title_for(labels[0], bounds[0].activation.formula), fontsize=11)
     return fig
+
+
+def title_for(label: str, formula: str) -> str:
+    """'label:  $f(x) = formula$' when the formula is valid mathtext; else the label alone, with
+    any '$' escaped (a plugin's text must not be able to break the figure)."""
+    safe_label = label.replace("$", r"\$")
+    if not formula:
+        return safe_label
+    from matplotlib.mathtext import MathTextParser
+
+    try:
+        MathTextParser("path").parse(f"$f(x) = {formula}$")
+    except Exception:
+        return safe_label
+    return f"{safe_label}:  $f(x) = {formula}$"
 
 
 def check_output(path: str | os.PathLike[str]) -> Path:
