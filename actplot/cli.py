@@ -55,6 +55,7 @@ class ActplotGroup(click.Group):
             message = terminal_safe(str(exc).splitlines()[0]) if str(exc) else type(exc).__name__
             raise command_error(message, exc.exit_code) from exc
         except KeyboardInterrupt as exc:
+            _ignore_further_interrupts()
             if ctx.meta.get(DEBUG_KEY):
                 raise
             # every file is written atomically, so there is nothing half-written to clean up
@@ -718,12 +719,25 @@ def _terminate(_signum: int, _frame: object) -> None:
     raise Terminated()
 
 
+def _ignore_further_interrupts() -> None:
+    """While unwinding from an interrupt, a second signal must not cut the cleanup short."""
+    import signal
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
+
+
 def main() -> None:
     """Console-script entry point."""
     import signal
 
     signal.signal(signal.SIGTERM, _terminate)
-    cli(prog_name="actplot")
+    try:
+        cli(prog_name="actplot")
+    except KeyboardInterrupt as exc:  # one that arrived outside a command (start-up, shutdown)
+        _ignore_further_interrupts()
+        print("Error: interrupted", file=sys.stderr)
+        sys.exit(143 if isinstance(exc, Terminated) else 130)
 
 
 if __name__ == "__main__":  # pragma: no cover
