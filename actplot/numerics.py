@@ -28,6 +28,9 @@ DTYPES = {"float64": np.float64, "float32": np.float32, "float16": np.float16}
 CHUNK = 1 << 15
 #: A grid above this many points would need more memory than evaluate() should take at once.
 MAX_IN_MEMORY = 200_000_000
+#: Streaming commands (compare, plot, diff) use bounded memory; their limit is time: 1e10 points
+#: is about 20 minutes on two cores.
+MAX_STREAMING = 10_000_000_000
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,9 @@ def check_num(num: int, streaming: bool = False) -> None:
     """num must be a whole number >= 2; without streaming, small enough to hold in memory."""
     if isinstance(num, bool) or not isinstance(num, (int, np.integer)) or num < 2:
         raise UsageError(f"--num {num}: must be an integer of at least 2")
+    if streaming and num > MAX_STREAMING:
+        hours = num / 1e7 / 3600  # ~1e7 points a second on two cores for an activation like gelu
+        raise UsageError(f"--num {num:.3g}: would take about {hours:,.0f} hours; use at most {MAX_STREAMING:.0e}")
     if not streaming and num > MAX_IN_MEMORY:
         gib = num * 8 * 4 / 2**30
         raise UsageError(f"--num {num}: needs about {gib:.0f} GiB in memory; use at most {MAX_IN_MEMORY:,}")

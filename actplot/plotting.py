@@ -30,6 +30,9 @@ from actplot.spec import BoundActivation, format_value
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
 DARK_PALETTE = ("#56B4E9", "#E69F00", "#009E73", "#CC79A7", "#F0E442", "#D55E00", "#FFFFFF")
 FORMATS = (".png", ".svg", ".pdf")
+MAX_DPI = 2400
+#: 400 megapixels: 1.6 GB of canvas, far beyond print quality; more is refused up front.
+MAX_PIXELS = 4e8
 LAYOUTS = ("overlay", "stacked", "grid")
 THEMES = ("light", "dark")
 GREEK = {"alpha": "α", "beta": "β", "lambd": "λ", "tau": "τ", "init": "a"}
@@ -62,11 +65,18 @@ class PlotOptions:
             raise UsageError(f"--layout {self.layout!r}: must be one of {', '.join(LAYOUTS)}")
         if self.theme not in THEMES:
             raise UsageError(f"--theme {self.theme!r}: must be one of {', '.join(THEMES)}")
-        if not (math.isfinite(self.dpi) and self.dpi > 0):
-            raise UsageError(f"--dpi {format_value(float(self.dpi))}: must be a number > 0 (e.g. 150)")
+        if not (math.isfinite(self.dpi) and 0 < self.dpi <= MAX_DPI):
+            raise UsageError(f"--dpi {format_value(float(self.dpi))}: must be a number in (0, {MAX_DPI}] (e.g. 150)")
         w, h = self.size
         if not (math.isfinite(w) and math.isfinite(h) and 0 < w <= 100 and 0 < h <= 100):
             raise UsageError(f"--size {w:g} {h:g}: width and height must be inches in (0, 100]")
+        pixels = w * h * self.dpi**2
+        if pixels > MAX_PIXELS:
+            # a raster canvas this large would not fit in memory (4 bytes a pixel)
+            raise UsageError(
+                f"--size {w:g} {h:g} at --dpi {self.dpi:g} is {pixels / 1e6:,.0f} megapixels "
+                f"(about {4 * pixels / 2**30:,.1f} GiB); at most {MAX_PIXELS / 1e6:,.0f} megapixels"
+            )
 
 
 def legend_label(bound: BoundActivation) -> str:
