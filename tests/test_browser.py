@@ -75,9 +75,7 @@ def test_every_image_loads(page):
 
 
 def column_values(page, index: int) -> list[float]:
-    return page.evaluate(
-        f"{ROWS}.map(r => parseFloat(r.cells[{index}].dataset.value))"
-    )
+    return page.evaluate(f"{ROWS}.map(r => parseFloat(r.cells[{index}].dataset.value))")
 
 
 MAX_GRAD = "max |f'|"
@@ -99,9 +97,7 @@ def test_clicking_a_header_sorts_the_table(page):
 
 def test_typing_in_the_search_box_filters_rows(page):
     page.fill("#search", "relu")
-    visible = page.evaluate(
-        f"{ROWS}.filter(r => !r.hidden).map(r => r.cells[1].textContent)"
-    )
+    visible = page.evaluate(f"{ROWS}.filter(r => !r.hidden).map(r => r.cells[1].textContent)")
     assert visible and all("relu" in name for name in visible)
     assert {"relu", "relu6", "leaky_relu", "prelu", "rrelu"} <= set(visible)
     page.fill("#search", "")
