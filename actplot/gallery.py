@@ -9,12 +9,14 @@ sampled values) with the registry's, so it does not depend on the matplotlib ver
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import html
 import json
-import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+import signal
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,6 +102,10 @@ def _draw_page(index: int) -> tuple[int, str | None, str]:
         return index, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}", ""
 
 
+def _draw_pages(indices: list[int]) -> list[tuple[int, str | None, str]]:
+    return [_draw_page(i) for i in indices]
+
+
 def _draw_overview_of(indices: list[int]) -> None:
     _draw_overview([_WORK[i] for i in indices], _OPTIONS, _OUT / f"overview.{_OPTIONS.fmt}")
 
@@ -116,15 +122,86 @@ def _draw_overview(bounds: Sequence[BoundActivation], options: GalleryOptions, p
 
 
 def _worker_signals() -> None:
-    """In a worker: Ctrl-C is the parent's to handle; SIGTERM (the parent terminating the pool)
-    exits quietly through SystemExit, so an atomic write in progress removes its temporary file."""
-    import signal
+    """In a worker: Ctrl-C is the parent's to handle; SIGTERM (the parent stopping its workers)
+    unwinds through SystemExit, so an atomic write in progress removes its temporary file."""
 
     def leave(_signum: int, _frame: object) -> None:
         raise SystemExit(143)
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, leave)
+
+
+def _fork(task: Callable[[], object]) -> tuple[int, int]:
+    """Run ``task`` in a forked child that writes its JSON result to a pipe: (pid, read end).
+
+    No queue and no lock is shared with the child (multiprocessing.Pool's terminate can deadlock
+    on the lock of a worker killed while waiting for work), so stopping children is always safe.
+    """
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        code = 0
+        try:
+            os.close(read)
+            _worker_signals()
+            data = json.dumps(task()).encode()
+            view = memoryview(data)
+            while view:
+                view = view[os.write(write, view) :]
+        except BaseException:
+            code = 143
+        finally:
+            os._exit(code)
+    os.close(write)
+    return pid, read
+
+
+def _stop(pids: list[int]) -> None:
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    for pid in pids:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+
+
+def run_forked(tasks: list[Callable[[], object]]) -> list[object]:
+    """Run each task in its own forked child at once; their results, in order. An exception here
+    (Ctrl-C, SIGTERM) stops every child, which cleans up its files on the way out."""
+    children = [_fork(task) for task in tasks]
+    pids = [pid for pid, _ in children]
+    try:
+        results = []
+        for pid, read in children:
+            with os.fdopen(read, "rb") as pipe:
+                data = pipe.read()
+            _, status = os.waitpid(pid, 0)
+            pids.remove(pid)
+            if os.waitstatus_to_exitcode(status) != 0 or not data:
+                raise RuntimeError(f"a gallery worker stopped unexpectedly (exit {os.waitstatus_to_exitcode(status)})")
+            results.append(json.loads(data))
+        return results
+    except BaseException:
+        _stop(pids)
+        raise
+
+
+@contextlib.contextmanager
+def forked(task: Callable[[], object]) -> Iterator[None]:
+    """Run ``task`` in a forked child while the body runs; wait for it (or stop it) after."""
+    pid, read = _fork(task)
+    try:
+        yield
+    except BaseException:
+        os.close(read)
+        _stop([pid])
+        raise
+    with os.fdopen(read, "rb") as pipe:
+        pipe.read()
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError("the overview worker stopped unexpectedly")
 
 
 def default_jobs() -> int:
@@ -171,20 +248,17 @@ def build_gallery(
         if progress is not None:
             progress(bound.label, error)
 
-    parallel = jobs > 1 and len(bounds) > 1 and "fork" in multiprocessing.get_all_start_methods()
+    parallel = jobs > 1 and len(bounds) > 1 and hasattr(os, "fork")
     if parallel:
-        context = multiprocessing.get_context("fork")
-        # Pool's exit terminates its workers: after an interrupt they stop at once (and clean up,
-        # see _worker_signals) instead of drawing the pages still queued.
-        with context.Pool(processes=min(jobs, len(bounds)), initializer=_worker_signals) as pool:
-            for result in pool.imap(_draw_page, range(len(bounds))):
-                record(result)
-            good = sorted(prints)
-            # the overview is drawn by a worker while this process builds the comparison table
-            overview = pool.apply_async(_draw_overview_of, (good,)) if good else None
+        # forked workers inherit the imports; each draws a round-robin share of the pages
+        shares = [list(range(w, len(bounds), jobs)) for w in range(min(jobs, len(bounds)))]
+        for result in run_forked([functools.partial(_draw_pages, share) for share in shares]):
+            for i, error, print_ in result:  # type: ignore[attr-defined]
+                record((i, error, print_))
+        good = sorted(prints)
+        # the overview is drawn by a forked worker while this process builds the comparison table
+        with forked(lambda: _draw_overview_of(good)) if good else contextlib.nullcontext():
             _write_indexes(bounds, good, prints, options, folder, report)
-            if overview is not None:
-                overview.get()
     else:
         for i in range(len(bounds)):
             record(_draw_page(i))

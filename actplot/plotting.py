@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from typing import Any
 
 import matplotlib
 import matplotlib.style
+import numpy as np
 
 matplotlib.use("Agg", force=False)  # no display here unless --show asks for one
 
@@ -205,6 +207,11 @@ def make_figure(
 
     with ExitStack() as stack:
         stack.enter_context(matplotlib.style.context(_styles(options)))
+        # values near the float64 limit (an expression such as 1e308) overflow in matplotlib's
+        # autoscaling: quiet the warnings here and fix the limits below
+        stack.enter_context(np.errstate(all="ignore"))
+        stack.enter_context(warnings.catch_warnings())
+        warnings.simplefilter("ignore", RuntimeWarning)
         # constrained layout draws the figure twice; one panel needs only fixed margins
         single = options.layout == "overlay"
         fig = factory(figsize=options.size, dpi=options.dpi, layout=None if single else "constrained")
@@ -256,7 +263,23 @@ def make_figure(
             _zoom_flat_left(ax, curves, palette)
         if len(bounds) == 1:
             fig.suptitle(title_for(labels[0], bounds[0].activation.formula), fontsize=11)
+        for ax in fig.axes:
+            _finite_limits(ax)
     return fig
+
+
+def _finite_limits(ax: Any) -> None:
+    """Keep the y limits finite when the data nearly overflow (matplotlib's margin would not)."""
+    lo, hi = ax.get_ylim()
+    if np.isfinite(lo) and np.isfinite(hi) and max(abs(lo), abs(hi)) <= 1e300:
+        return
+    values = [np.asarray(line.get_ydata(), dtype=float) for line in ax.get_lines()]
+    finite = np.concatenate([v[np.isfinite(v)] for v in values] or [np.zeros(1)])
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (-1.0, 1.0)
+    low, high = max(low, -1e300), min(high, 1e300)  # room for matplotlib's tick arithmetic
+    if low >= high:
+        low, high = low - abs(low) * 0.1 - 1, high + abs(high) * 0.1 + 1
+    ax.set_ylim(low, high)
 
 
 def title_for(label: str, formula: str) -> str:
@@ -292,12 +315,23 @@ def save_figure(fig: Figure, path: str | os.PathLike[str], theme: str = "light")
     suffix = target.suffix.lower()
 
     def writer(handle: Any) -> None:
-        with matplotlib.rc_context({"svg.hashsalt": "actplot", "svg.fonttype": "path"}):
+        with (
+            matplotlib.rc_context({"svg.hashsalt": "actplot", "svg.fonttype": "path"}),
+            np.errstate(all="ignore"),
+            warnings.catch_warnings(),
+        ):
+            warnings.simplefilter("ignore", RuntimeWarning)  # autoscaling values near 1e308
             fig.savefig(
                 handle, format=suffix[1:], metadata=METADATA[suffix], facecolor=fig.get_facecolor(), bbox_inches=None
             )
 
-    write_with(target, writer)
+    try:
+        write_with(target, writer)
+    except (ValueError, OverflowError) as exc:
+        # matplotlib gives up on data it cannot scale (values near the float64 limit)
+        from actplot.errors import ActplotError
+
+        raise ActplotError(f"cannot draw {target}: matplotlib failed: {exc}") from exc
     return target
 
 

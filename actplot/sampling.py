@@ -63,6 +63,13 @@ def _eval(bound: BoundActivation, x: np.ndarray, method: str | None) -> tuple[np
 
 
 def sample(bound: BoundActivation, window: tuple[float, float], num: int, columns: int = COLUMNS) -> Curve:
+    """Sample f and f' for drawing (see :func:`_sample`); values near the float64 limit may
+    overflow in the differences taken here, which is harmless for drawing."""
+    with np.errstate(all="ignore"):
+        return _sample(bound, window, num, columns)
+
+
+def _sample(bound: BoundActivation, window: tuple[float, float], num: int, columns: int) -> Curve:
     """Sample f and f' on ``numpy.linspace(*window, num)`` for drawing.
 
     Kinks and jumps are inserted into the grid; f is broken at jumps and f' at kinks where it

@@ -44,7 +44,12 @@ def assert_whole(folder: Path, before: dict[str, bytes]) -> None:
 
 def wait(proc: subprocess.Popen, seconds: float) -> tuple[int, float, bytes, bytes]:
     start = time.perf_counter()
-    stdout, stderr = proc.communicate(timeout=seconds)
+    try:
+        stdout, stderr = proc.communicate(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)  # never leave a hung process behind
+        proc.communicate()
+        raise
     return proc.returncode, time.perf_counter() - start, stdout, stderr
 
 
