@@ -12,6 +12,16 @@ from typing import BinaryIO
 from actplot.errors import OutputError
 
 TEMP_PREFIX = ".actplot-tmp-"
+#: Temporary files being written now, for a process that must stop at once (remove_in_flight).
+_IN_FLIGHT: set[Path] = set()
+
+
+def remove_in_flight() -> None:
+    """Delete the temporary files this process is writing: for a signal handler that exits at once
+    (raising from a handler is unreliable: inside a garbage-collector callback it is swallowed)."""
+    for temp in list(_IN_FLIGHT):
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
 
 
 @contextlib.contextmanager
@@ -34,8 +44,9 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         fd, temp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=target.suffix, dir=folder)
     except OSError as exc:
         raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from exc
-    os.close(fd)
     temp = Path(temp_name)
+    _IN_FLIGHT.add(temp)
+    os.close(fd)
     try:
         yield temp
         os.chmod(temp, 0o644)
@@ -46,6 +57,8 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
+    finally:
+        _IN_FLIGHT.discard(temp)
 
 
 def write_bytes(path: str | os.PathLike[str], data: bytes) -> None:

@@ -123,10 +123,12 @@ def _draw_overview(bounds: Sequence[BoundActivation], options: GalleryOptions, p
 
 def _worker_signals() -> None:
     """In a worker: Ctrl-C is the parent's to handle; SIGTERM (the parent stopping its workers)
-    unwinds through SystemExit, so an atomic write in progress removes its temporary file."""
+    removes the temporary file being written and exits at once."""
+    from actplot.files import remove_in_flight
 
     def leave(_signum: int, _frame: object) -> None:
-        raise SystemExit(143)
+        remove_in_flight()
+        os._exit(143)
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, leave)
