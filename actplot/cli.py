@@ -357,6 +357,27 @@ def check_command(ctx: click.Context, names: tuple[str, ...]) -> None:
         ctx.exit(1)
 
 
+SATURATION_OPTION = click.option(
+    "--saturation",
+    type=float,
+    default=0.01,
+    show_default=True,
+    metavar="TAU",
+    help="Saturation threshold: regions (and shading) where 0 < |f'| < TAU.",
+)
+
+
+def check_streaming_grid(window: tuple[float, float], num: int, saturation: float | None = None) -> None:
+    """Validate --range, --num (streamed: bounded by time, not memory) and --saturation up front."""
+    from actplot.analysis import check_saturation
+    from actplot.numerics import check_num, check_window
+
+    check_window(*window)
+    check_num(num, streaming=True)
+    if saturation is not None:
+        check_saturation(saturation)
+
+
 DTYPE_OPTION = click.option(
     "--dtype",
     type=click.Choice(["float64", "float32", "float16"]),
@@ -382,14 +403,7 @@ def _progress(total: int, label: str) -> tuple[Callable[[Any], None], Callable[[
 @cli.command("compare")
 @names_argument(required=False)
 @grid_options(-10.0, 10.0, 10_001)
-@click.option(
-    "--saturation",
-    type=float,
-    default=0.01,
-    show_default=True,
-    metavar="TAU",
-    help="Saturation threshold: regions where 0 < |f'| < TAU.",
-)
+@SATURATION_OPTION
 @DTYPE_OPTION
 @click.option("--sort", "sort", metavar="COLUMN", help="Sort rows by a column (prefix '-' for descending): "
               "name, output_min, output_max, zero_gradient, saturation, grad_at_zero, value_at_zero, max_abs_grad, "
@@ -424,13 +438,10 @@ def compare_command(
       actplot compare sigmoid --dtype float32 --saturation 1e-3
     """
     from actplot import formats
-    from actplot.analysis import check_saturation, compare
-    from actplot.numerics import check_num, check_window
+    from actplot.analysis import compare
     from actplot.spec import bind, parse_spec
 
-    check_window(*window)
-    check_num(num, streaming=True)
-    check_saturation(saturation)
+    check_streaming_grid(window, num, saturation)
     registry = registry_for(ctx)
     bounds = [parse_spec(n, registry) for n in names] if names else [bind(a) for a in registry.values()]
     formats.sort_analyses([], sort)  # validate --sort before the work
@@ -539,14 +550,7 @@ def has_display() -> bool:
     default=None,
     help="Shade zero-gradient and saturation regions (default: on for one or two activations).",
 )
-@click.option(
-    "--saturation",
-    type=float,
-    default=0.01,
-    show_default=True,
-    metavar="TAU",
-    help="Saturation threshold for the shading: 0 < |f'| < TAU.",
-)
+@SATURATION_OPTION
 @click.option(
     "--sweep",
     metavar="KEY=V1,V2,...",
@@ -593,13 +597,9 @@ def plot_command(
       actplot plot sigmoid tanh gelu silu --layout grid --theme dark
       actplot plot leaky_relu:negative_slope=0.2 --terminal
     """
-    from actplot.analysis import check_saturation
-    from actplot.numerics import check_num, check_window
     from actplot.spec import parse_spec
 
-    check_window(*window)
-    check_num(num, streaming=True)
-    check_saturation(saturation)
+    check_streaming_grid(window, num, saturation)
     registry = registry_for(ctx)
     bounds, sequential = expand_sweep([parse_spec(n, registry) for n in names], sweep)
     if terminal:
@@ -670,11 +670,9 @@ def gallery_command(
       actplot gallery --check
     """
     from actplot.gallery import GalleryOptions, build_gallery, check_gallery
-    from actplot.numerics import check_num, check_window
     from actplot.spec import bind, parse_spec
 
-    check_window(*window)
-    check_num(num, streaming=True)
+    check_streaming_grid(window, num)
     if jobs is not None and jobs < 1:
         from actplot.errors import UsageError
 
