@@ -342,10 +342,6 @@ def _map_chunks(work: Callable[[tuple[int, int]], T], ranges: list[tuple[int, in
     return map_threads(work, ranges, workers)
 
 
-def default_workers() -> int:
-    return default_threads()
-
-
 def analyze(
     bound: BoundActivation,
     window: tuple[float, float] = (-10.0, 10.0),
@@ -406,7 +402,7 @@ def analyze(
         part.non_finite = int(np.count_nonzero(~(np.isfinite(y) & np.isfinite(dy))))
         return part
 
-    threads = 1 if is_plugin(bound) else workers or default_workers()  # plugins: main thread only
+    threads = 1 if is_plugin(bound) else workers or default_threads()  # plugins: main thread only
     parts = _map_chunks(work, list(chunk_ranges(num, chunk)), threads)
 
     def state_at(points: np.ndarray) -> np.ndarray:
@@ -573,7 +569,7 @@ def diff(
         part.transitions = _transitions(x, (gap > tolerance).astype(int))
         return part
 
-    threads = 1 if is_plugin(a) or is_plugin(b) else workers or default_workers()
+    threads = 1 if is_plugin(a) or is_plugin(b) else workers or default_threads()
     parts = _map_chunks(work, list(chunk_ranges(num, chunk)), threads)
     value_max, grad_max = _Extreme(), _Extreme()
     raw: list[tuple[float, float, int, int]] = []

@@ -11,8 +11,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 ArrayFunction = Callable[..., Any]
 #: A field that may be a constant or a function of the activation's parameters.
 ParamDependent = Any
@@ -128,10 +126,6 @@ class Activation:
         """The default parameter values, by name."""
         return {p.name: p.default for p in self.params}
 
-    @property
-    def has_analytic_derivative(self) -> bool:
-        return self.derivative is not None
-
     def resolve_field(self, name: str, params: dict[str, Any] | None = None) -> Any:
         """A parameter-dependent field's value at ``params`` (the defaults when omitted)."""
         value = getattr(self, name)
@@ -202,8 +196,3 @@ def activation(
         )
 
     return wrap
-
-
-def finite_array(x: Any) -> np.ndarray:
-    """``x`` as a float ndarray (a helper for plugin authors writing ``np.where`` branches)."""
-    return np.asarray(x, dtype=float)

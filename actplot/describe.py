@@ -9,7 +9,7 @@ from actplot.formats import terminal_safe
 from actplot.spec import BoundActivation, format_value
 
 
-def format_bound(value: float, closed_marker: bool = False) -> str:
+def format_bound(value: float) -> str:
     if math.isinf(value):
         return "inf" if value > 0 else "-inf"
     return format_value(float(value))

@@ -307,7 +307,7 @@ def check_output(path: str | os.PathLike[str]) -> Path:
     return target
 
 
-def save_figure(fig: Figure, path: str | os.PathLike[str], theme: str = "light") -> Path:
+def save_figure(fig: Figure, path: str | os.PathLike[str]) -> Path:
     """Write a figure atomically, with no run-dependent metadata (same input, same bytes)."""
     from actplot.files import write_with
 

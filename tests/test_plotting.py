@@ -122,6 +122,14 @@ def test_sweep_colours_follow_a_sequential_colormap(runner, tmp_path):
     assert result.stdout.strip() == str(out)
     bounds = resolve(["elu:alpha=0.5", "elu", "elu:alpha=2"])
     assert [legend_label(b) for b in bounds] == ["elu (α=0.5)", "elu", "elu (α=2)"]
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
+
+    fig = make_figure(bounds, PlotOptions(sequential=True, shade=False))
+    drawn = [
+        line.get_color() for line in fig.axes[0].get_lines() if line.get_label() in ("elu (α=0.5)", "elu", "elu (α=2)")
+    ]
+    assert drawn == [to_hex(colormaps["viridis"](v)) for v in (0.1, 0.475, 0.85)]
 
 
 def test_svg_parses_and_carries_the_labels(tmp_path):
