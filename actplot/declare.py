@@ -89,6 +89,92 @@ class Param:
         return " ".join(parts)
 
 
+def _number_text(value: float) -> str:
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    text = f"{value:.6g}"
+    return "0" if text == "-0" else text
+
+
+def _parse_number(text: str) -> float:
+    value = float(text.strip().replace("−", "-").replace("∞", "inf"))
+    if math.isnan(value):
+        raise ValueError("nan is not a bound")
+    return value
+
+
+@dataclass(frozen=True)
+class OutputRange:
+    """The set of values f takes: intervals with their closedness, and isolated values.
+
+    Written as interval notation, e.g. ``"[0, inf)"``, ``"(0, 1)"``, ``"{0, 1}"`` or
+    ``"{-1} ∪ (0.5, inf)"``; see :meth:`parse`. ``lo`` and ``hi`` are the infimum and supremum.
+    """
+
+    intervals: tuple[tuple[float, float, bool, bool], ...] = ((-math.inf, math.inf, False, False),)
+    points: tuple[float, ...] = ()
+
+    @property
+    def lo(self) -> float:
+        return min([i[0] for i in self.intervals] + list(self.points))
+
+    @property
+    def hi(self) -> float:
+        return max([i[1] for i in self.intervals] + list(self.points))
+
+    def text(self) -> str:
+        """Interval notation: brackets for attained ends, parentheses for the rest."""
+        parts: list[tuple[float, str]] = []
+        for lo, hi, lo_closed, hi_closed in self.intervals:
+            left = "[" if lo_closed and math.isfinite(lo) else "("
+            right = "]" if hi_closed and math.isfinite(hi) else ")"
+            parts.append((lo, f"{left}{_number_text(lo)}, {_number_text(hi)}{right}"))
+        if self.points:
+            points = sorted(self.points)
+            if self.intervals:
+                parts += [(p, "{" + _number_text(p) + "}") for p in points]
+            else:
+                parts.append((points[0], "{" + ", ".join(_number_text(p) for p in points) + "}"))
+        return " ∪ ".join(text for _, text in sorted(parts, key=lambda part: part[0]))
+
+    @classmethod
+    def parse(cls, text: str) -> OutputRange:
+        """Read interval notation: parts joined by ``∪`` (or ``U``), each ``[a, b)``-style or ``{a, b}``."""
+        intervals: list[tuple[float, float, bool, bool]] = []
+        points: list[float] = []
+        for raw in text.replace(" U ", " ∪ ").split("∪"):
+            part = raw.strip()
+            if part.startswith("{") and part.endswith("}"):
+                points += [_parse_number(v) for v in part[1:-1].split(",") if v.strip()]
+                continue
+            if len(part) < 5 or part[0] not in "[(" or part[-1] not in "])" or "," not in part:
+                raise ValueError(f"not interval notation: {part!r} (e.g. '[0, inf)' or '{{0, 1}}')")
+            lo_text, hi_text = part[1:-1].split(",", 1)
+            lo, hi = _parse_number(lo_text), _parse_number(hi_text)
+            if lo > hi:
+                raise ValueError(f"empty interval {part!r}")
+            intervals.append((lo, hi, part[0] == "[", part[-1] == "]"))
+        if not intervals and not points:
+            raise ValueError(f"empty range {text!r}")
+        return cls(tuple(intervals), tuple(points))
+
+    @classmethod
+    def between(cls, lo: float, hi: float, lo_closed: bool = False, hi_closed: bool = False) -> OutputRange:
+        """One interval; infinite ends are always open."""
+        return cls(((lo, hi, lo_closed and math.isfinite(lo), hi_closed and math.isfinite(hi)),))
+
+
+def as_output_range(value: Any) -> OutputRange:
+    """An ``output_range`` declaration as an :class:`OutputRange`: one already, interval notation,
+    or a pair (lo, hi), read as attained at its finite ends."""
+    if isinstance(value, OutputRange):
+        return value
+    if isinstance(value, str):
+        return OutputRange.parse(value)
+    lo, hi = (float(v) for v in value)
+    return OutputRange.between(lo, hi, True, True)
+
+
 @dataclass(frozen=True)
 class Activation:
     """A declared activation function: its maths, its metadata and where it came from.

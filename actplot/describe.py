@@ -36,8 +36,7 @@ def describe(bound: BoundActivation) -> str:
         rows.append(("parameters", lines))
     else:
         rows.append(("parameters", "none"))
-    lo, hi = bound.field("output_range")
-    rows.append(("range", f"({format_bound(lo)}, {format_bound(hi)}) over the reals, at these parameters"))
+    rows.append(("range", f"{bound.output_range().text()} over the reals, at these parameters"))
     rows.append(("continuity", bound.field("continuity")))
     kinks = bound.field("kinks")
     jumps = bound.field("jumps")

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from actplot.declare import Activation, Param
+from actplot.declare import Activation, OutputRange, Param, as_output_range
 from actplot.errors import ParameterError, UsageError
 from actplot.registry import Registry, did_you_mean, load_registry
 
@@ -42,6 +42,10 @@ class BoundActivation:
     def field(self, name: str) -> Any:
         """A parameter-dependent declaration field at these parameters."""
         return self.activation.resolve_field(name, self.kwargs)
+
+    def output_range(self) -> OutputRange:
+        """The declared set of values at these parameters."""
+        return as_output_range(self.field("output_range"))
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         return self.activation.function(x, **self.kwargs)

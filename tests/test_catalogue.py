@@ -6,6 +6,8 @@ import math
 
 import pytest
 
+from actplot.declare import as_output_range
+
 # The 48 rows of shared/reference/catalogue.md.
 CATALOGUE = [
     "identity",
@@ -109,7 +111,35 @@ def test_defaults_follow_pytorch(registry, name):
 
 @pytest.mark.parametrize("name", sorted(RANGES))
 def test_theoretical_range_matches_catalogue(registry, name):
-    assert registry[name].resolve_field("output_range") == pytest.approx(RANGES[name])
+    declared = as_output_range(registry[name].resolve_field("output_range"))
+    assert (declared.lo, declared.hi) == pytest.approx(RANGES[name])
+
+
+# Interval notation with closedness and isolated values (issue 15: "(0, inf)" for relu was wrong).
+RANGE_TEXTS = {
+    "relu": "[0, inf)",
+    "hardtanh:min_val=-2,max_val=3": "[-2, 3]",
+    "binary_step": "{0, 1}",
+    "threshold:threshold=0.5,value=-1": "{-1} ∪ (0.5, inf)",
+    "threshold:threshold=0.5,value=0.7": "(0.5, inf)",
+    "sigmoid": "(0, 1)",
+    "tanh": "(-1, 1)",
+    "elu": "(-1, inf)",
+    "elu:alpha=0": "[0, inf)",
+    "relu6": "[0, 6]",
+    "leaky_relu": "(-inf, inf)",
+    "leaky_relu:negative_slope=0": "[0, inf)",
+    "gaussian": "(0, 1]",
+    "hardswish": "[-0.375, inf)",
+    "sinusoid": "[-1, 1]",
+}
+
+
+@pytest.mark.parametrize(("spec", "text"), sorted(RANGE_TEXTS.items()))
+def test_range_text_carries_closedness(registry, spec, text):
+    from actplot.spec import resolve
+
+    assert resolve(spec, registry)[0].output_range().text() == text
 
 
 @pytest.mark.parametrize("alias", ["swish", "linear", "heaviside", "hard_swish", "logistic", "atan"])

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from actplot.declare import Param, activation
+from actplot.declare import OutputRange, Param, activation
 
 
 def _step(condition) -> np.ndarray:
@@ -24,7 +24,7 @@ def _step(condition) -> np.ndarray:
     formula=r"\max(0, x)",
     derivative=lambda x: _step(x > 0),
     derivative_formula=r"1\ (x > 0),\quad 0\ (x \leq 0)",
-    output_range=(0.0, math.inf),
+    output_range="[0, inf)",
     continuity="C0",
     kinks=(0.0,),
     kink_convention="f'(0) = 0, as PyTorch's autograd (and JAX) return.",
@@ -42,7 +42,7 @@ def relu(x):
     formula=r"\min(\max(0, x), 6)",
     derivative=lambda x: _step((x > 0) & (x < 6)),
     derivative_formula=r"1\ (0 < x < 6),\quad 0\ \text{otherwise}",
-    output_range=(0.0, 6.0),
+    output_range="[0, 6]",
     continuity="C0",
     kinks=(0.0, 6.0),
     kink_convention="f'(0) = f'(6) = 0, as PyTorch's autograd returns.",
@@ -61,8 +61,26 @@ def _leaky_grad(x, slope):
     return np.where(x > 0, 1.0, slope)
 
 
-def _leaky_range(slope: float) -> tuple[float, float]:
-    return (-math.inf, math.inf) if slope > 0 else ((0.0 if slope == 0 else -math.inf), math.inf)
+def _leaky_range(slope: float) -> str:
+    # slope <= 0: x <= 0 maps to slope * x >= 0, so every value is >= 0 and 0 is attained at 0
+    return "(-inf, inf)" if slope > 0 else "[0, inf)"
+
+
+def _leaky_continuity(slope: float) -> str:
+    return "C∞" if slope == 1 else "C0"  # slope 1 is the identity
+
+
+def _leaky_kinks(slope: float) -> tuple[float, ...]:
+    return () if slope == 1 else (0.0,)
+
+
+def _threshold_range(threshold: float, value: float) -> str:
+    # x > threshold gives (threshold, inf); everything else gives the single value
+    if value > threshold:
+        return f"({threshold!r}, inf)"
+    if value == threshold:
+        return f"[{threshold!r}, inf)"
+    return f"{{{value!r}}} ∪ ({threshold!r}, inf)"
 
 
 @activation(
@@ -74,8 +92,8 @@ def _leaky_range(slope: float) -> tuple[float, float]:
     derivative=lambda x, negative_slope: _leaky_grad(x, negative_slope),
     derivative_formula=r"1\ (x > 0),\quad \mathrm{negative\_slope}\ (x \leq 0)",
     output_range=lambda negative_slope: _leaky_range(negative_slope),
-    continuity="C0",
-    kinks=(0.0,),
+    continuity=lambda negative_slope: _leaky_continuity(negative_slope),
+    kinks=lambda negative_slope: _leaky_kinks(negative_slope),
     kink_convention="f'(0) = negative_slope, as PyTorch's autograd returns (JAX returns 1).",
     reference="Maas, Hannun & Ng 2013",
 )
@@ -93,8 +111,8 @@ def leaky_relu(x, negative_slope):
     derivative=lambda x, init: _leaky_grad(x, init),
     derivative_formula=r"1\ (x > 0),\quad a\ (x \leq 0)",
     output_range=lambda init: _leaky_range(init),
-    continuity="C0",
-    kinks=(0.0,),
+    continuity=lambda init: _leaky_continuity(init),
+    kinks=lambda init: _leaky_kinks(init),
     kink_convention="f'(0) = a, as PyTorch's autograd returns.",
     reference="He, Zhang, Ren & Sun 2015",
     notes="One shared slope (num_parameters=1): per-channel slopes do not change the curve.",
@@ -115,9 +133,9 @@ def prelu(x, init):
     formula=r"x\ (x > 0),\quad \frac{l+u}{2} x\ (x \leq 0)",
     derivative=lambda x, lower, upper: _leaky_grad(x, 0.5 * (lower + upper)),
     derivative_formula=r"1\ (x > 0),\quad \frac{l+u}{2}\ (x \leq 0)",
-    output_range=(-math.inf, math.inf),
-    continuity="C0",
-    kinks=(0.0,),
+    output_range=lambda lower, upper: _leaky_range(0.5 * (lower + upper)),
+    continuity=lambda lower, upper: _leaky_continuity(0.5 * (lower + upper)),
+    kinks=lambda lower, upper: _leaky_kinks(0.5 * (lower + upper)),
     kink_convention="f'(0) = (lower + upper) / 2, PyTorch's eval-mode value (11/48 by default).",
     constraint=lambda lower, upper: None if lower <= upper else "lower must not exceed upper",
     reference="Xu, Wang, Chen & Li 2015",
@@ -137,7 +155,7 @@ def rrelu(x, lower, upper):
     formula=r"\min(\max(x, \mathrm{min\_val}), \mathrm{max\_val})",
     derivative=lambda x, min_val, max_val: _step((x > min_val) & (x < max_val)),
     derivative_formula=r"1\ (\mathrm{min\_val} < x < \mathrm{max\_val}),\quad 0\ \text{otherwise}",
-    output_range=lambda min_val, max_val: (min_val, max_val),
+    output_range=lambda min_val, max_val: OutputRange.between(min_val, max_val, True, True),
     continuity="C0",
     kinks=lambda min_val, max_val: (min_val, max_val),
     kink_convention="f' = 0 at both clip points, as PyTorch's autograd returns (JAX returns 1).",
@@ -157,7 +175,7 @@ def hardtanh(x, min_val, max_val):
     formula=r"x\ (|x| > \lambda),\quad 0\ \text{otherwise}",
     derivative=lambda x, lambd: _step(np.abs(x) > lambd),
     derivative_formula=r"1\ (|x| > \lambda),\quad 0\ \text{otherwise}",
-    output_range=(-math.inf, math.inf),
+    output_range=lambda lambd: f"(-inf, {-lambd!r}) ∪ {{0}} ∪ ({lambd!r}, inf)" if lambd > 0 else "(-inf, inf)",
     continuity=lambda lambd: "C-1" if lambd > 0 else "C∞",
     jumps=lambda lambd: (-lambd, lambd) if lambd > 0 else (),
     kink_convention="f(±lambd) = 0 and f'(±lambd) = 0, as PyTorch returns (|x| > lambd is strict).",
@@ -198,7 +216,7 @@ def softshrink(x, lambd):
     formula=r"x\ (x > \theta),\quad v\ \text{otherwise}",
     derivative=lambda x, threshold, value: _step(x > threshold),
     derivative_formula=r"1\ (x > \theta),\quad 0\ \text{otherwise}",
-    output_range=lambda threshold, value: (min(threshold, value), math.inf),
+    output_range=_threshold_range,
     continuity=lambda threshold, value: "C0" if threshold == value else "C-1",
     kinks=lambda threshold, value: (threshold,) if threshold == value else (),
     jumps=lambda threshold, value: (threshold,) if threshold != value else (),

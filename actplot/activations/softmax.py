@@ -12,8 +12,6 @@ the Python API as ``Activation.vector_function`` and ``Activation.jacobian`` (``
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from actplot.activations.stable import sigmoid, sigmoid_grad
@@ -69,7 +67,7 @@ def _sparsemax_jacobian(v):
     formula=r"\frac{e^{x_i}}{\sum_j e^{x_j}}",
     derivative=sigmoid_grad,
     derivative_formula=r"J = \mathrm{diag}(s) - s s^{T}",
-    output_range=(0.0, 1.0),
+    output_range="(0, 1)",
     continuity="C∞",
     vector_function=_softmax_vector,
     jacobian=_softmax_jacobian,
@@ -88,7 +86,7 @@ def softmax(x):
     formula=r"x_i - \log\sum_j e^{x_j}",
     derivative=lambda x: sigmoid(-x),
     derivative_formula=r"J = I - \mathbf{1} s^{T}",
-    output_range=(-math.inf, 0.0),
+    output_range="(-inf, 0)",
     continuity="C∞",
     vector_function=_log_softmax_vector,
     jacobian=_log_softmax_jacobian,
@@ -105,7 +103,7 @@ def log_softmax(x):
     formula=r"\frac{e^{-x_i}}{\sum_j e^{-x_j}}",
     derivative=lambda x: -sigmoid_grad(x),
     derivative_formula=r"J = -(\mathrm{diag}(s) - s s^{T})",
-    output_range=(0.0, 1.0),
+    output_range="(0, 1)",
     continuity="C∞",
     vector_function=lambda v, dim=-1: _softmax_vector(-np.asarray(v, dtype=float), dim),
     jacobian=lambda v: -_softmax_jacobian(-np.asarray(v, dtype=float)),
@@ -122,7 +120,7 @@ def softmin(x):
     formula=r"\arg\min_{p \in \Delta} \|p - x\|^{2}",
     derivative=lambda x: np.where((x > -1) & (x < 1), 0.5, 0.0),
     derivative_formula=r"J = \mathrm{diag}(m) - m m^{T} / |S|",
-    output_range=(0.0, 1.0),
+    output_range="[0, 1]",
     continuity="C0",
     kinks=(-1.0, 1.0),
     kink_convention="f'(±1) = 0 in the view, where a component leaves the support.",
