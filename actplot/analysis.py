@@ -1,10 +1,10 @@
-"""Pure analysis of activations over a window: ranges, dead and saturating regions, extremes, diffs.
+"""Pure analysis of activations over a window: ranges, dead, flushed and saturating regions,
+stationary points, extremes, Gaussian moments, diffs.
 
-The grid is streamed in chunks (identical points to ``numpy.linspace``), so memory stays bounded
-whatever ``num`` is; chunks are evaluated on a thread pool (numpy releases the GIL). Region
-boundaries found between grid points are refined by k-section on the scalar function to within
-1e-10 of the window's width, and snapped to a declared kink or jump when one lies inside the
-final bracket, so they do not depend on ``num``.
+Regions come from :mod:`actplot.regions`, which samples the window with probe points of its own
+and refines every boundary to adjacent floats, so they are the same for any ``num``. The user's
+grid (``numpy.linspace(lo, hi, num)``) is still streamed in chunks, on a thread pool, for what is
+defined on it: the count of non-finite points, and extra candidates for the extremes.
 """
 
 from __future__ import annotations
@@ -12,39 +12,37 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 
-from actplot.numerics import check_num, check_window, evaluate_chunk, is_plugin, resolve_dtype
+from actplot import regions
+from actplot.numerics import check_grid, evaluate_chunk, is_plugin, resolve_dtype, round_to
 from actplot.parallel import default_threads, map_threads
+from actplot.regions import Interval
 from actplot.spec import BoundActivation
 
-T = TypeVar("T")
+__all__ = ["Analysis", "Comparison", "Difference", "Interval", "analyze", "compare", "diff"]
 
 #: Points per chunk: big enough that numpy's per-call overhead is small, small enough that a
 #: dozen temporaries per worker stay in cache (2**16 float64 = 512 KiB).
 CHUNK = 1 << 16
-#: Boundaries are refined to this fraction of the window's width (the promise is 1e-9).
-RESOLUTION = 1e-11
+#: A run narrower than this fraction of the window is a point, not a region.
+POINT_WIDTH = 1e-11
 NORMAL, ZERO, SATURATED = 0, 1, 2
-
-
-@dataclass(frozen=True)
-class Interval:
-    """A closed interval [lo, hi] of x."""
-
-    lo: float
-    hi: float
-
-    @property
-    def width(self) -> float:
-        return self.hi - self.lo
+#: The smallest normal float64: a gradient that fades below it before reaching 0 has underflowed.
+SMALLEST_NORMAL = 2.2250738585072014e-308
+#: "Zero-centred": |E[f(z)]| at most this fraction of the RMS output sqrt(E[f(z)^2]), z ~ N(0, 1).
+ZERO_CENTRED_RATIO = 0.1
 
 
 @dataclass(frozen=True)
 class Analysis:
-    """What matters for training about one activation on one window."""
+    """What matters for training about one activation on one window.
+
+    Every field is defined once, in :data:`actplot.columns.COLUMNS`, which the table, the JSON,
+    the README and ``--help`` share.
+    """
 
     name: str
     label: str
@@ -52,17 +50,32 @@ class Analysis:
     output_min: float
     output_max: float
     theoretical_range: tuple[float, float]
+    range_text: str
     monotonic: bool
     zero_centered: bool
+    gaussian_mean: float
+    gaussian_second_moment: float
+    gain: float
     continuity: str
     value_at_zero: float
     grad_at_zero: float
     max_abs_grad: float
     argmax_abs_grad: float
+    max_abs_grad_attained: bool
+    max_abs_grad_on: tuple[Interval, ...]
     zero_gradient: tuple[Interval, ...]
     zero_gradient_fraction: float
+    dead: tuple[Interval, ...]
+    dead_fraction: float
+    flushed: tuple[Interval, ...]
+    flushed_fraction: float
     saturation: tuple[Interval, ...]
     saturation_fraction: float
+    saturation_tails: tuple[Interval, ...]
+    saturation_tails_fraction: float
+    near_stationary: tuple[Interval, ...]
+    near_stationary_fraction: float
+    stationary_points: tuple[float, ...]
     derivative: str
     non_finite: int
 
@@ -98,55 +111,38 @@ class Difference:
 
 @dataclass
 class _Extreme:
-    """A running extreme over the grid, keeping the grid neighbours for refinement."""
+    """A running extreme over sampled points."""
 
     value: float = math.nan
     x: float = math.nan
-    index: int = -1
 
-    def offer(self, values: np.ndarray, xs: np.ndarray, start: int, larger: bool) -> None:
+    def offer(self, values: np.ndarray, xs: np.ndarray, larger: bool) -> None:
         finite = np.isfinite(values)
         if not finite.any():
             return
         masked = np.where(finite, values, -np.inf if larger else np.inf)
         i = int(np.argmax(masked) if larger else np.argmin(masked))
         v = float(masked[i])
-        better = math.isnan(self.value) or (v > self.value if larger else v < self.value)
-        if better:
-            self.value, self.x, self.index = v, float(xs[i]), start + i
+        if math.isnan(self.value) or (v > self.value if larger else v < self.value):
+            self.value, self.x = v, float(xs[i])
+
+    def merge(self, other: _Extreme, larger: bool) -> None:
+        if not math.isnan(other.value):
+            self.offer(np.array([other.value]), np.array([other.x]), larger)
 
 
 @dataclass
-class _Chunk:
-    """What one chunk contributes; small, so that all of them can be held."""
+class _GridChunk:
+    """What one chunk of the user's grid contributes."""
 
-    start: int
-    first_x: float
-    last_x: float
-    first_state: int
-    last_state: int
     first_y: float
     last_y: float
-    transitions: list[tuple[float, float, int, int]] = field(default_factory=list)
-    dips: list[tuple[float, float]] = field(default_factory=list)
     y_min: _Extreme = field(default_factory=_Extreme)
     y_max: _Extreme = field(default_factory=_Extreme)
     grad_max: _Extreme = field(default_factory=_Extreme)
     increasing: bool = True
     decreasing: bool = True
     non_finite: int = 0
-
-
-@dataclass
-class _DiffChunk:
-    first_x: float
-    last_x: float
-    first_state: int
-    last_state: int
-    value: _Extreme = field(default_factory=_Extreme)
-    grad: _Extreme = field(default_factory=_Extreme)
-    total: float = 0.0
-    transitions: list[tuple[float, float, int, int]] = field(default_factory=list)
 
 
 def chunk_points(lo: float, hi: float, num: int, start: int, stop: int) -> np.ndarray:
@@ -163,16 +159,33 @@ def chunk_ranges(num: int, chunk: int) -> Iterator[tuple[int, int]]:
         yield start, min(start + chunk, num)
 
 
-def _rounded(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    return values if dtype == np.float64 else values.astype(dtype).astype(np.float64)
+class _Evaluator:
+    """f and f' of one bound activation in float64 and rounded to the analysis format."""
 
+    def __init__(self, bound: BoundActivation, dtype: str) -> None:
+        from actplot.numerics import numeric_method
 
-def _evaluate(
-    bound: BoundActivation, x: np.ndarray, dtype: np.dtype, method: str | None
-) -> tuple[np.ndarray, np.ndarray]:
-    with np.errstate(all="ignore"):
-        y, dy = evaluate_chunk(bound, x, method)
-    return _rounded(y, dtype), _rounded(dy, dtype)
+        self.bound = bound
+        self.dtype = dtype
+        self.method = None if bound.activation.derivative is not None else numeric_method(bound)
+
+    def exact(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        with np.errstate(all="ignore"):
+            return evaluate_chunk(self.bound, np.asarray(x, dtype=np.float64), self.method)
+
+    def rounded(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        y, dy = self.exact(x)
+        return round_to(y, self.dtype), round_to(dy, self.dtype)
+
+    def value(self, x: np.ndarray) -> np.ndarray:
+        return self.rounded(x)[0]
+
+    def grad(self, x: np.ndarray) -> np.ndarray:
+        return self.rounded(x)[1]
+
+    def at(self, t: float) -> tuple[float, float]:
+        y, dy = self.rounded(np.array([t]))
+        return float(y[0]), float(dy[0])
 
 
 def _states(dy: np.ndarray, tau: float) -> np.ndarray:
@@ -180,166 +193,230 @@ def _states(dy: np.ndarray, tau: float) -> np.ndarray:
     return np.where(magnitude == 0, ZERO, np.where(magnitude < tau, SATURATED, NORMAL))
 
 
-def _transitions(x: np.ndarray, states: np.ndarray) -> list[tuple[float, float, int, int]]:
-    change = np.flatnonzero(states[1:] != states[:-1])
-    return [(float(x[i]), float(x[i + 1]), int(states[i]), int(states[i + 1])) for i in change]
+def _fraction(intervals: tuple[Interval, ...], width: float) -> float:
+    return sum(i.width for i in intervals) / width
 
 
-def refine_boundary(
-    state_at: Callable[[np.ndarray], np.ndarray], left: float, right: float, old: int, tol: float
-) -> tuple[float, float]:
-    """The bracket (a, b), b - a <= tol, where state_at first changes away from ``old`` in [left, right].
-
-    k-section with 63 interior points a round: one vectorised evaluation divides the bracket by 64.
-    When nothing inside changes, the change is at ``right`` itself.
-    """
-    while right - left > tol:
-        inner = np.linspace(left, right, 65)[1:-1]
-        changed = np.flatnonzero(state_at(inner) != old)
-        if changed.size:
-            i = int(changed[0])
-            left, right = (float(inner[i - 1]) if i else left), float(inner[i])
-        else:
-            left = float(inner[-1])
-        if not inner[0] < inner[-1]:  # the bracket is down to adjacent floats
-            break
-    return left, right
-
-
-def refine_cell(
-    state_at: Callable[[np.ndarray], np.ndarray],
-    left: float,
-    right: float,
-    old: int,
-    new: int,
-    tol: float,
-    snap: tuple[float, ...],
-) -> list[tuple[float, int]]:
-    """Every state change in the grid cell [left, right], as (x, state after x), in order.
-
-    A cell may hold several (normal -> saturated -> zero at a point -> saturated -> normal); each
-    is refined in turn. A boundary is snapped to a declared kink or jump inside its final bracket.
-    """
-    changes: list[tuple[float, int]] = []
-    for _ in range(16):  # more changes than this inside one grid cell is noise at this resolution
-        a, b = refine_boundary(state_at, left, right, old, tol)
-        after = int(state_at(np.array([b]))[0])
-        x = next((float(p) for p in snap if a - tol <= p <= b + tol), 0.5 * (a + b))
-        changes.append((x, after))
-        if after == new or b >= right:
-            break
-        left, old = b, after
-    return changes
+def _is_flushed(ev: _Evaluator, run: Interval, probes: np.ndarray, lo: float, hi: float) -> bool:
+    """A zero-gradient run is flushed (the true f' is not 0 but rounds to 0 in the format) when
+    f' in float64 is nonzero somewhere in it, or fades through float64's subnormals at its edge;
+    it is dead (f' is 0 as mathematics) otherwise."""
+    inside = probes[(probes >= run.lo) & (probes <= run.hi)]
+    inside = np.concatenate([inside, [run.lo, run.hi, 0.5 * (run.lo + run.hi)]])
+    if np.any(ev.exact(inside)[1] != 0):
+        return True
+    edges = []
+    if run.lo > lo:
+        edges.append(float(np.nextafter(run.lo, -np.inf)))
+    if run.hi < hi:
+        edges.append(float(np.nextafter(run.hi, np.inf)))
+    if not edges:
+        # the whole window: look outside it, towards 0, for where f' stops being 0
+        nearest = run.lo if abs(run.lo) < abs(run.hi) else run.hi
+        if nearest == 0:
+            return False
+        scan = np.geomspace(abs(nearest), max(abs(nearest) * 1e-6, 1e-300), 400) * math.copysign(1.0, nearest)
+        grads = np.abs(ev.exact(scan)[1])
+        nonzero = np.flatnonzero(grads != 0)
+        return bool(nonzero.size and grads[nonzero[0]] < SMALLEST_NORMAL)
+    grads = np.abs(ev.exact(np.array(edges))[1])
+    return bool(np.any((grads > 0) & (grads < SMALLEST_NORMAL)))
 
 
-def _dip_candidates(x: np.ndarray, dy: np.ndarray, states: np.ndarray, tau: float) -> list[tuple[float, float]]:
-    """Brackets where a region narrower than the grid spacing could hide between normal points:
-    f' changing sign, or a strict local minimum of |f'| (beyond rounding noise) whose parabola
-    through the three points dips below tau, or that is already within 4 tau of it."""
-    with np.errstate(all="ignore"):  # overflowed values (inf - inf) are simply not candidates
-        return _dip_brackets(x, dy, states == NORMAL, tau)
-
-
-def _dip_brackets(x: np.ndarray, dy: np.ndarray, normal: np.ndarray, tau: float) -> list[tuple[float, float]]:
-    brackets = []
-    crossing = np.flatnonzero(normal[:-1] & normal[1:] & (np.sign(dy[:-1]) * np.sign(dy[1:]) < 0))
-    brackets += [(float(x[i]), float(x[i + 1])) for i in crossing]
-    if x.size >= 3:
-        m0, m1, m2 = np.abs(dy[:-2]), np.abs(dy[1:-1]), np.abs(dy[2:])
-        noise = 1e-9 * m1
-        low = (m1 < m0 - noise) & (m1 < m2 - noise) & normal[:-2] & normal[1:-1] & normal[2:]
-        curvature = 0.5 * (m0 - 2 * m1 + m2)
-        vertex = m1 - (0.5 * (m2 - m0)) ** 2 / (4 * curvature)
-        low &= (vertex < tau) | (m1 < 4 * tau)
-        brackets += [(float(x[i]), float(x[i + 2])) for i in np.flatnonzero(low)]
-    return brackets
-
-
-def _dip(
-    state_at: Callable[[np.ndarray], np.ndarray],
-    magnitude: Callable[[np.ndarray], np.ndarray],
-    left: float,
-    right: float,
-    tol: float,
-    snap: tuple[float, ...],
-) -> list[tuple[float, int]]:
-    """A region narrower than the grid spacing, hidden in a local minimum of |f'| between two
-    normal grid points: found by minimising |f'| in the cell pair, then refined on each side."""
-    found = _refine_extreme(magnitude, left, right, False, tol)
-    if found is None:
-        return []
-    bottom = found[0]
-    inside = int(state_at(np.array([bottom]))[0])
-    if inside == NORMAL:
-        return []
-    return refine_cell(state_at, left, bottom, NORMAL, inside, tol, snap) + refine_cell(
-        state_at, bottom, right, inside, NORMAL, tol, snap
-    )
-
-
-def _intervals(
-    first_state: int, boundaries: list[tuple[float, int]], lo: float, hi: float, state: int, tol: float
-) -> tuple[Interval, ...]:
-    """Runs of ``state`` from the boundary list [(x, new_state), ...].
-
-    Runs no wider than the refinement tolerance are isolated points (a stationary point the grid
-    happened to hit exactly): they have no width, are dropped, and the runs either side of them merge.
-    """
-    runs = []
-    current, start = first_state, lo
-    for x, new in boundaries:
-        if current == state and new != state:
-            runs.append(Interval(start, x))
-        if new == state and current != state:
-            start = x
-        current = new
-    if current == state:
-        runs.append(Interval(start, hi))
+def _merge_touching(runs: list[Interval], gap: float) -> list[Interval]:
+    """Runs merged where less than ``gap`` separates them."""
     merged: list[Interval] = []
-    for run in runs:
-        if run.width <= 2 * tol:
-            continue
-        if merged and run.lo - merged[-1].hi <= 2 * tol:
-            merged[-1] = Interval(merged[-1].lo, max(run.hi, merged[-1].hi))
+    for run in sorted(runs, key=lambda r: r.lo):
+        if merged and run.lo - merged[-1].hi <= gap:
+            merged[-1] = Interval(merged[-1].lo, max(merged[-1].hi, run.hi))
         else:
             merged.append(run)
-    return tuple(merged)
+    return merged
 
 
-def _refine_extreme(
-    f: Callable[[np.ndarray], np.ndarray], a: float, b: float, larger: bool, tol: float
-) -> tuple[float, float] | None:
-    """(x, f(x)) of the extreme of f in [a, b], by vectorised k-section zoom.
+def _stationary_points(
+    ev: _Evaluator,
+    probes: np.ndarray,
+    dy: np.ndarray,
+    point_width: float,
+    zero_points: list[Interval],
+    zero_runs: tuple[Interval, ...],
+) -> list[float]:
+    """Where f' changes sign, where |f'| touches 0 between probes without changing sign, and
+    where f' is 0 at isolated floats (not next to a zero-gradient region)."""
+    points = [regions.root(ev.grad, a, b) for a, b in regions.sign_changes(probes, dy)]
+    for z in zero_points:
+        if not any(r.lo - point_width <= z.lo and z.hi <= r.hi + point_width for r in zero_runs):
+            points.append(0.5 * (z.lo + z.hi))
+    scale = float(np.nanmax(np.abs(dy))) if dy.size and np.isfinite(dy).any() else 1.0
+    for a, b in regions.local_minima(probes, np.abs(dy), 1e-9 * scale):
+        found = regions.refine_minimum(lambda t: np.abs(ev.grad(t)), a, b)
+        if found is not None and found[1] <= 1e-12 * scale:
+            points.append(found[0])
+    points.sort()
+    merged: list[float] = []
+    for p in points:
+        if not merged or p - merged[-1] > point_width:
+            merged.append(p)
+    return merged
 
-    Each round evaluates 65 points and keeps the two cells around the best one, shrinking the
-    bracket 32-fold, so ~6 rounds reach 1e-11 of the window from a grid cell. (scipy.optimize would
-    do it too, but importing it costs 0.25 s, which plot and compare would pay at every start.)
+
+def _state_boundaries(
+    ev: _Evaluator, probes: np.ndarray, states: np.ndarray, dy: np.ndarray, tau: float
+) -> list[tuple[float, int]]:
+    """Every change of state, including narrow regions hidden between normal probes."""
+
+    def state_at(points: np.ndarray) -> np.ndarray:
+        return _states(ev.grad(points), tau)
+
+    found = regions.boundaries(state_at, probes, states)
+    normal = states == NORMAL
+    # a sign change of f' between two normal probes passes through 0 (and through the band)
+    hidden = [
+        (a, b)
+        for a, b in regions.sign_changes(probes, dy)
+        if normal[np.searchsorted(probes, a)] and normal[np.searchsorted(probes, b)]
+    ]
+    magnitude = np.where(normal, np.abs(dy), np.inf)
+    hidden += [
+        (a, b)
+        for a, b in regions.local_minima(probes, magnitude, tau)
+        if normal[np.searchsorted(probes, a)] and normal[np.searchsorted(probes, b)]
+    ]
+    for a, b in hidden:
+        bottom = regions.refine_minimum(lambda t: np.abs(ev.grad(t)), a, b)
+        if bottom is None:
+            continue
+        inside = int(state_at(np.array([bottom[0]]))[0])
+        if inside == NORMAL:
+            continue
+        found += regions.changes_in_cell(state_at, a, bottom[0], NORMAL, inside)
+        found += regions.changes_in_cell(state_at, bottom[0], b, inside, NORMAL)
+    return sorted(set(found))
+
+
+def _neighbour_state(state_at: Callable[[np.ndarray], np.ndarray], x: float, direction: float) -> int | None:
+    return int(state_at(np.array([float(np.nextafter(x, direction))]))[0])
+
+
+def _split_saturation(
+    runs: list[Interval],
+    state_at: Callable[[np.ndarray], np.ndarray],
+    lo: float,
+    hi: float,
+    stationary: list[float],
+) -> tuple[list[Interval], list[Interval]]:
+    """Near-stationary bands (holding a stationary point, or with larger gradients on both sides:
+    |f'| dips through or towards 0 and rises again) and tails (the rest: a stretch reaching the
+    window's edge or a zero-gradient region, where the gradient vanishes)."""
+    tails: list[Interval] = []
+    bands: list[Interval] = []
+    for run in runs:
+        left = _neighbour_state(state_at, run.lo, -np.inf) if run.lo > lo else None
+        right = _neighbour_state(state_at, run.hi, np.inf) if run.hi < hi else None
+        holds_point = any(run.lo <= p <= run.hi for p in stationary)
+        (bands if holds_point or (left == NORMAL and right == NORMAL) else tails).append(run)
+    return tails, bands
+
+
+def _drop_points(runs: list[Interval], point_width: float) -> tuple[Interval, ...]:
+    return tuple(r for r in runs if r.width > point_width)
+
+
+def _snap(
+    runs: tuple[Interval, ...],
+    singular: tuple[float, ...],
+    inside: Callable[[float], bool] | None = None,
+    tolerance: float = 0.0,
+) -> tuple[Interval, ...]:
+    """Ends at a declared kink or jump are that kink, with whether it belongs to the run: relu's
+    f' = 1 is reported on x > 0 (open: the run starts one float after 0), not from 5e-324.
+
+    With ``inside`` (does a point belong to the run?) an end up to ``tolerance`` from a kink is
+    moved there too: elu's f' rounds to 1 from x = -5.6e-17, but the plateau is x >= 0.
     """
-    best: tuple[float, float] | None = None
-    for _ in range(16):
-        xs = np.linspace(a, b, 65)
-        with np.errstate(all="ignore"):
-            values = np.asarray(f(xs), dtype=float)
-        finite = np.isfinite(values)
-        if not finite.any():
-            return best
-        masked = np.where(finite, values, -np.inf if larger else np.inf)
-        i = int(np.argmax(masked) if larger else np.argmin(masked))
-        best = (float(xs[i]), float(values[i]))
-        a, b = float(xs[max(i - 1, 0)]), float(xs[min(i + 1, 64)])
-        if b - a <= tol:
-            break
-    return best
+
+    def near(x: float, toward: float) -> tuple[float, bool | None]:
+        for p in singular:
+            if x == p:
+                return p, False
+            if x == float(np.nextafter(p, toward)):
+                return p, True
+            if inside is not None and abs(x - p) <= tolerance:
+                return p, not inside(p)
+        return x, None
+
+    out = []
+    for r in runs:
+        lo, lo_open = near(r.lo, -np.inf)
+        hi, hi_open = near(r.hi, np.inf)
+        out.append(Interval(lo, hi, lo_open, hi_open))
+    return tuple(out)
+
+
+def _plateaus(runs: tuple[Interval, ...]) -> tuple[Interval, ...]:
+    """Runs where |f'| equals its maximum that are plateaus, not the handful of floats around a
+    smooth maximum where f' rounds to the same value (sigmoid' = 0.25 for |x| < 2e-8)."""
+    return tuple(r for r in runs if r.width > 1e-6 * max(1.0, abs(r.lo), abs(r.hi)))
+
+
+def _one_sided_limits(ev: _Evaluator, p: float, lo: float, hi: float) -> list[tuple[float, float]]:
+    """|f'| extrapolated to a declared kink p from each side (the supremum there when f'(p)
+    itself, by convention, takes another value), as (value, side)."""
+    out = []
+    h = 2.0**-20 * max(1.0, abs(p))
+    for side in (-1.0, 1.0):
+        a, b = p + side * h, p + side * 2 * h
+        if not lo <= min(a, b) or not max(a, b) <= hi:
+            continue
+        g1, g2 = np.abs(ev.grad(np.array([a, b])))
+        out.append((float(2 * g1 - g2), side))
+    return out
 
 
 def _improves(candidate: float, current: float, larger: bool) -> bool:
     """True when candidate beats current by more than rounding noise (4 ulp)."""
+    if math.isnan(current):
+        return not math.isnan(candidate)
     margin = 4 * math.ulp(abs(current)) if math.isfinite(current) else 0.0
     return candidate > current + margin if larger else candidate < current - margin
 
 
-def _map_chunks(work: Callable[[tuple[int, int]], T], ranges: list[tuple[int, int]], workers: int) -> list[T]:
-    return map_threads(work, ranges, workers)
+def _refined_extreme(
+    f: Callable[[np.ndarray], np.ndarray], probes: np.ndarray, extreme: _Extreme, larger: bool, lo: float, hi: float
+) -> _Extreme:
+    """The extreme of f, refined between the probes either side of where it was sampled."""
+    if math.isnan(extreme.x):
+        return extreme
+    i = int(np.searchsorted(probes, extreme.x))
+    a = float(probes[max(i - 1, 0)]) if probes.size else lo
+    b = float(probes[min(i + 1, probes.size - 1)]) if probes.size else hi
+    a, b = max(lo, min(a, extreme.x)), min(hi, max(b, extreme.x))
+    better = regions.refine_minimum(f, a, b, larger=larger)
+    out = _Extreme(extreme.value, extreme.x)
+    if better is not None and _improves(better[1], out.value, larger):
+        out.value, out.x = better[1], better[0]
+    return out
+
+
+def _grid_pass(ev: _Evaluator, window: tuple[float, float], num: int, chunk: int, workers: int) -> list[_GridChunk]:
+    lo, hi = window
+
+    def work(span: tuple[int, int]) -> _GridChunk:
+        x = chunk_points(lo, hi, num, *span)
+        y, dy = ev.rounded(x)
+        part = _GridChunk(float(y[0]), float(y[-1]))
+        part.y_min.offer(y, x, larger=False)
+        part.y_max.offer(y, x, larger=True)
+        part.grad_max.offer(np.abs(dy), x, larger=True)
+        with np.errstate(all="ignore"):  # inf - inf where a function overflows: not evidence
+            steps = np.diff(y)
+        part.increasing = bool(np.all(dy >= 0) and np.all(steps >= 0))
+        part.decreasing = bool(np.all(dy <= 0) and np.all(steps <= 0))
+        part.non_finite = int(np.count_nonzero(~(np.isfinite(y) & np.isfinite(dy))))
+        return part
+
+    return map_threads(work, list(chunk_ranges(num, chunk)), workers)
 
 
 def analyze(
@@ -351,157 +428,172 @@ def analyze(
     chunk: int = CHUNK,
     workers: int | None = None,
 ) -> Analysis:
-    """Analyse one bound activation on ``numpy.linspace(*window, num)``.
+    """Analyse one bound activation on the window ``[lo, hi]``.
 
     Parameters
     ----------
     bound : BoundActivation
     window : (float, float)
-        LO < HI, both finite.
+        LO < HI, both finite, with a finite width (see :func:`actplot.numerics.check_grid`).
     num : int
-        Grid points, at least 2; memory does not grow with it.
+        Points of the user's grid, at least 2; it adds candidates for the extremes and counts
+        non-finite values, but no region depends on it. Memory does not grow with it.
     saturation : float
-        tau: |f'| in (0, tau) is a saturation region; f' == 0 exactly is a zero-gradient region.
-    dtype : {"float64", "float32", "float16"}
-        Values and derivatives are rounded to this precision before classification, so a
-        gradient that underflows to 0 there is reported as zero-gradient.
+        tau: |f'| in (0, tau) is saturating; f' == 0 exactly is a zero gradient.
+    dtype : str
+        Values and derivatives are the float64 results correctly rounded to this format: the
+        best any implementation in it can do (frameworks may do worse: ``check --against``).
     chunk, workers : int
-        Chunk size and thread count (default: the machine's cores).
+        Chunk size and thread count for the grid (default: the machine's cores).
 
     Returns
     -------
     Analysis
     """
     lo, hi = float(window[0]), float(window[1])
-    check_window(lo, hi)
-    check_num(num, streaming=True)
+    check_grid(lo, hi, num)
     check_saturation(saturation)
-    target = resolve_dtype(dtype)
-    from actplot.numerics import numeric_method
-
-    method = None if bound.activation.derivative is not None else numeric_method(bound)
+    resolve_dtype(dtype)
+    ev = _Evaluator(bound, dtype)
     width = hi - lo
-    tol = RESOLUTION * width
+    point_width = POINT_WIDTH * width
     singular = tuple(float(p) for p in (*bound.field("kinks"), *bound.field("jumps")))
 
-    def work(span: tuple[int, int]) -> _Chunk:
-        start, stop = span
-        x = chunk_points(lo, hi, num, start, stop)
-        y, dy = _evaluate(bound, x, target, method)
-        states = _states(dy, saturation)
-        part = _Chunk(start, float(x[0]), float(x[-1]), int(states[0]), int(states[-1]), float(y[0]), float(y[-1]))
-        part.transitions = _transitions(x, states)
-        part.dips = _dip_candidates(x, dy, states, saturation)
-        part.y_min.offer(y, x, start, larger=False)
-        part.y_max.offer(y, x, start, larger=True)
-        part.grad_max.offer(np.abs(dy), x, start, larger=True)
-        with np.errstate(all="ignore"):  # inf - inf where a function overflows: not monotonic evidence
-            steps = np.diff(y)
-        part.increasing = bool(np.all(dy >= 0) and np.all(steps >= 0))
-        part.decreasing = bool(np.all(dy <= 0) and np.all(steps <= 0))
-        part.non_finite = int(np.count_nonzero(~(np.isfinite(y) & np.isfinite(dy))))
-        return part
-
-    threads = 1 if is_plugin(bound) else workers or default_threads()  # plugins: main thread only
-    parts = _map_chunks(work, list(chunk_ranges(num, chunk)), threads)
+    probes = regions.probe_points(lo, hi, singular)
+    y, dy = ev.rounded(probes)
+    states = _states(dy, saturation)
 
     def state_at(points: np.ndarray) -> np.ndarray:
-        return _states(_evaluate(bound, points, target, method)[1], saturation)
+        return _states(ev.grad(points), saturation)
 
-    def values(points: np.ndarray) -> np.ndarray:
-        return _evaluate(bound, points, target, method)[0]
+    changes = _state_boundaries(ev, probes, states, dy, saturation)
+    first = int(states[0])
+    all_zero = regions.runs(first, changes, lo, hi, ZERO)
+    # f' == 0 at a point (gaussian's maximum at 0) is a stationary point inside a low band, not
+    # a zero-gradient region: it joins the band around it
+    zero_points = [r for r in all_zero if r.width <= point_width]
+    zero_runs = _drop_points(all_zero, point_width)
+    low = _merge_touching(regions.runs(first, changes, lo, hi, SATURATED) + zero_points, point_width)
+    saturated_runs = _drop_points(low, point_width)
+    flushed = tuple(r for r in zero_runs if _is_flushed(ev, r, probes, lo, hi))
+    dead = tuple(r for r in zero_runs if r not in flushed)
+    stationary = _stationary_points(ev, probes, dy, point_width, zero_points, zero_runs)
+    tail_runs, band_runs = _split_saturation(list(saturated_runs), state_at, lo, hi, stationary)
+    zero_runs, saturated_runs, flushed, dead, tails, bands = (
+        _snap(tuple(r), singular) for r in (zero_runs, saturated_runs, flushed, dead, tail_runs, band_runs)
+    )
 
-    def grad_magnitudes(points: np.ndarray) -> np.ndarray:
-        return np.abs(_evaluate(bound, points, target, method)[1])
-
-    def value_at(t: float) -> float:
-        return float(values(np.array([t]))[0])
-
-    def grad_at(t: float) -> float:
-        return float(_evaluate(bound, np.array([t]), target, method)[1][0])
-
-    # Stitch the chunks: transitions inside chunks, and across their seams.
-    raw: list[tuple[float, float, int, int]] = []
-    dips: list[tuple[float, float]] = []
-    increasing = decreasing = True
+    # extremes: the probes and the user's grid offer candidates; each is refined around itself
+    threads = 1 if is_plugin(bound) else workers or default_threads()  # plugins: main thread only
+    parts = _grid_pass(ev, (lo, hi), num, chunk, threads)
     y_min, y_max, grad_max = _Extreme(), _Extreme(), _Extreme()
+    y_min.offer(y, probes, larger=False)
+    y_max.offer(y, probes, larger=True)
+    grad_max.offer(np.abs(dy), probes, larger=True)
+    increasing = bool(np.all(dy >= 0))
+    decreasing = bool(np.all(dy <= 0))
+    with np.errstate(all="ignore"):
+        steps = np.diff(y)
+    finite_steps = steps[np.isfinite(steps)]
+    increasing &= bool(np.all(finite_steps >= 0))
+    decreasing &= bool(np.all(finite_steps <= 0))
+    previous: _GridChunk | None = None
     non_finite = 0
-    previous: _Chunk | None = None
     for part in parts:
-        if previous is not None:
-            if previous.last_state != part.first_state:
-                raw.append((previous.last_x, part.first_x, previous.last_state, part.first_state))
-            increasing &= part.first_y >= previous.last_y
-            decreasing &= part.first_y <= previous.last_y
-        raw.extend(part.transitions)
-        dips.extend(part.dips)
-        increasing &= part.increasing
-        decreasing &= part.decreasing
+        y_min.merge(part.y_min, False)
+        y_max.merge(part.y_max, True)
+        grad_max.merge(part.grad_max, True)
+        increasing &= part.increasing and (previous is None or part.first_y >= previous.last_y)
+        decreasing &= part.decreasing and (previous is None or part.first_y <= previous.last_y)
         non_finite += part.non_finite
-        for mine, theirs, larger in (
-            (y_min, part.y_min, False),
-            (y_max, part.y_max, True),
-            (grad_max, part.grad_max, True),
-        ):
-            if not math.isnan(theirs.value) and (
-                math.isnan(mine.value) or (theirs.value > mine.value if larger else theirs.value < mine.value)
-            ):
-                mine.value, mine.x, mine.index = theirs.value, theirs.x, theirs.index
         previous = part
+    y_min = _refined_extreme(ev.value, probes, y_min, False, lo, hi)
+    y_max = _refined_extreme(ev.value, probes, y_max, True, lo, hi)
 
-    boundaries = [change for a, b, old, new in raw for change in refine_cell(state_at, a, b, old, new, tol, singular)]
-    for a, b in dips:
-        boundaries += _dip(state_at, grad_magnitudes, a, b, tol, singular)
-    boundaries.sort(key=lambda change: change[0])
-    first_state = parts[0].first_state
-    zero = _intervals(first_state, boundaries, lo, hi, ZERO, tol)
-    saturated = _intervals(first_state, boundaries, lo, hi, SATURATED, tol)
+    def grad_magnitude(t: np.ndarray) -> np.ndarray:
+        return np.abs(ev.grad(t))
 
-    step = width / (num - 1)
-    output_min, output_max = y_min.value, y_max.value
-    max_grad, argmax_grad = grad_max.value, grad_max.x
-    # The grid's extremes are refined in the cells around them: the true extreme of a smooth
-    # function lies between the grid neighbours of the grid extreme.
-    for extreme, larger in ((y_min, False), (y_max, True)):
-        if extreme.index < 0:
-            continue
-        a, b = max(lo, extreme.x - step), min(hi, extreme.x + step)
-        better = _refine_extreme(values, a, b, larger, tol)
-        candidates = [better[1]] if better else []
-        candidates += [value_at(p) for p in singular if lo <= p <= hi]
-        for value in candidates:
-            if larger and _improves(value, output_max, True):
-                output_max = value
-            if not larger and _improves(value, output_min, False):
-                output_min = value
-    if grad_max.index >= 0:
-        a, b = max(lo, grad_max.x - step), min(hi, grad_max.x + step)
-        better = _refine_extreme(grad_magnitudes, a, b, True, tol)
-        if better and _improves(better[1], max_grad, True):
-            argmax_grad, max_grad = better
+    grad_max = _refined_extreme(grad_magnitude, probes, grad_max, True, lo, hi)
+    plateau: tuple[Interval, ...] = ()
+    attained = True
+    if math.isfinite(grad_max.value):
+        top = grad_max.value
 
-    theoretical = tuple(float(v) for v in bound.field("output_range"))
+        def at_top(points: np.ndarray) -> np.ndarray:
+            return (grad_magnitude(points) >= top).astype(int)
+
+        top_states = (np.abs(dy) >= top).astype(int)
+        top_changes = regions.boundaries(at_top, probes, top_states)
+        top_runs = tuple(regions.runs(int(top_states[0]), top_changes, lo, hi, 1))
+
+        def on_top(t: float) -> bool:
+            return bool(at_top(np.array([t]))[0])
+
+        plateau = _plateaus(_snap(top_runs, singular, on_top, 1e-9 * width))
+    if not plateau:
+        # a supremum approached at a kink, where f' by convention takes another value (hardswish'
+        # tends to 1.5 as x -> 3 from below, but f'(3) = 1), is not attained
+        for p in singular:
+            if not lo <= p <= hi:
+                continue
+            at_p = float(np.abs(ev.grad(np.array([p])))[0])
+            for value, _side in _one_sided_limits(ev, p, lo, hi):
+                close = abs(value - grad_max.value) <= 1e-9 * abs(grad_max.value)
+                if (close or value > grad_max.value) and at_p < value * (1 - 1e-9):
+                    grad_max.value, grad_max.x, attained = max(value, grad_max.value), p, False
+    moments = _gaussian_moments(ev, singular)
+    rms = math.sqrt(moments[1]) if moments[1] > 0 else 0.0
+    zero_centred = bool(math.isfinite(moments[0]) and abs(moments[0]) <= ZERO_CENTRED_RATIO * rms)
+    value_at_zero, grad_at_zero = ev.at(0.0)
+    declared = bound.output_range()
     return Analysis(
         name=bound.name,
         label=bound.label,
         params=bound.params,
-        output_min=output_min,
-        output_max=output_max,
-        theoretical_range=(theoretical[0], theoretical[1]),
+        output_min=y_min.value,
+        output_max=y_max.value,
+        theoretical_range=(declared.lo, declared.hi),
+        range_text=declared.text(),
         monotonic=bool(increasing or decreasing),
-        zero_centered=value_at(0.0) == 0.0,
+        zero_centered=zero_centred,
+        gaussian_mean=moments[0],
+        gaussian_second_moment=moments[1],
+        gain=1.0 / rms if rms > 0 else math.inf,
         continuity=str(bound.field("continuity")),
-        value_at_zero=value_at(0.0),
-        grad_at_zero=grad_at(0.0),
-        max_abs_grad=max_grad,
-        argmax_abs_grad=argmax_grad,
-        zero_gradient=zero,
-        zero_gradient_fraction=sum(i.width for i in zero) / width,
-        saturation=saturated,
-        saturation_fraction=sum(i.width for i in saturated) / width,
+        value_at_zero=value_at_zero,
+        grad_at_zero=grad_at_zero,
+        max_abs_grad=grad_max.value,
+        argmax_abs_grad=plateau[0].lo if plateau else grad_max.x,
+        max_abs_grad_attained=attained,
+        max_abs_grad_on=plateau,
+        zero_gradient=zero_runs,
+        zero_gradient_fraction=_fraction(zero_runs, width),
+        dead=dead,
+        dead_fraction=_fraction(dead, width),
+        flushed=flushed,
+        flushed_fraction=_fraction(flushed, width),
+        saturation=saturated_runs,
+        saturation_fraction=_fraction(saturated_runs, width),
+        saturation_tails=tuple(tails),
+        saturation_tails_fraction=_fraction(tuple(tails), width),
+        near_stationary=tuple(bands),
+        near_stationary_fraction=_fraction(tuple(bands), width),
+        stationary_points=tuple(stationary),
         derivative=bound.derivative_kind,
         non_finite=non_finite,
     )
+
+
+def _gaussian_moments(ev: _Evaluator, singular: tuple[float, ...]) -> tuple[float, float]:
+    """(E[f(z)], E[f(z)^2]) for z ~ N(0, 1), by quadrature (:mod:`actplot.gaussian`), in float64."""
+    from actplot.gaussian import integrate
+
+    def integrand(z: np.ndarray) -> np.ndarray:
+        y = ev.exact(z)[0]
+        return np.stack([y, y * y])
+
+    mean, second = integrate(integrand, singular, count=2)
+    return float(mean), float(second)
 
 
 def check_saturation(tau: float) -> None:
@@ -539,75 +631,60 @@ def diff(
     workers: int | None = None,
 ) -> Difference:
     """max |A - B| and max |A' - B'| with where, the mean |A - B| over the grid, and the
-    intervals where |A - B| > tolerance (boundaries refined as in :func:`analyze`)."""
+    intervals where |A - B| > tolerance (found as :func:`analyze` finds regions: independent of
+    ``num``)."""
     lo, hi = float(window[0]), float(window[1])
-    check_window(lo, hi)
-    check_num(num, streaming=True)
+    check_grid(lo, hi, num)
     if not (math.isfinite(tolerance) and tolerance >= 0):
         from actplot.errors import UsageError
 
         raise UsageError(f"--tol {tolerance}: must be a finite number >= 0")
-    f64 = np.dtype(np.float64)
-    width, tol = hi - lo, RESOLUTION * (hi - lo)
-    methods = [None if s.activation.derivative is not None else _method(s) for s in (a, b)]
+    width = hi - lo
+    ea, eb = _Evaluator(a, "float64"), _Evaluator(b, "float64")
 
     def both(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        ya, da = _evaluate(a, x, f64, methods[0])
-        yb, db = _evaluate(b, x, f64, methods[1])
+        ya, da = ea.exact(x)
+        yb, db = eb.exact(x)
         with np.errstate(all="ignore"):
             return np.abs(ya - yb), np.abs(da - db)
-
-    def work(span: tuple[int, int]) -> _DiffChunk:
-        start, stop = span
-        x = chunk_points(lo, hi, num, start, stop)
-        with np.errstate(all="ignore"):
-            gap, grad_gap = both(x)
-        part = _DiffChunk(float(x[0]), float(x[-1]), int(gap[0] > tolerance), int(gap[-1] > tolerance))
-        part.value.offer(gap, x, start, larger=True)
-        part.grad.offer(grad_gap, x, start, larger=True)
-        part.total = float(np.sum(gap))
-        part.transitions = _transitions(x, (gap > tolerance).astype(int))
-        return part
-
-    threads = 1 if is_plugin(a) or is_plugin(b) else workers or default_threads()
-    parts = _map_chunks(work, list(chunk_ranges(num, chunk)), threads)
-    value_max, grad_max = _Extreme(), _Extreme()
-    raw: list[tuple[float, float, int, int]] = []
-    previous: _DiffChunk | None = None
-    for part in parts:
-        for mine, theirs in ((value_max, part.value), (grad_max, part.grad)):
-            if not math.isnan(theirs.value) and (math.isnan(mine.value) or theirs.value > mine.value):
-                mine.value, mine.x, mine.index = theirs.value, theirs.x, theirs.index
-        if previous is not None and previous.last_state != part.first_state:
-            raw.append((previous.last_x, part.first_x, previous.last_state, part.first_state))
-        raw.extend(part.transitions)
-        previous = part
-    mean = sum(p.total for p in parts) / num
 
     def state_at(points: np.ndarray) -> np.ndarray:
         return (both(points)[0] > tolerance).astype(int)
 
     singular = tuple(float(p) for s in (a, b) for p in (*s.field("kinks"), *s.field("jumps")))
-    boundaries = [change for l, r, old, new in raw for change in refine_cell(state_at, l, r, old, new, tol, singular)]
-    regions = _intervals(parts[0].first_state, boundaries, lo, hi, 1, tol)
+    probes = regions.probe_points(lo, hi, singular)
+    gap, grad_gap = both(probes)
+    states = (gap > tolerance).astype(int)
+    changes = regions.boundaries(state_at, probes, states)
+    # a peak of |A - B| between two probes below the tolerance can rise above it
+    below = np.where(states == 0, -gap, -np.inf)
+    for left, right in regions.local_minima(probes, below, -tolerance):
+        peak = regions.refine_minimum(lambda t: both(t)[0], left, right, larger=True)
+        if peak is not None and peak[1] > tolerance:
+            changes += regions.changes_in_cell(state_at, left, peak[0], 0, 1)
+            changes += regions.changes_in_cell(state_at, peak[0], right, 1, 0)
+    found = _drop_points(regions.runs(int(states[0]), sorted(set(changes)), lo, hi, 1), POINT_WIDTH * width)
 
-    step = width / (num - 1)
-    best_value, best_x = value_max.value, value_max.x
-    refined = _refine_extreme(lambda t: both(t)[0], max(lo, best_x - step), min(hi, best_x + step), True, tol)
-    if refined and _improves(refined[1], best_value, True):
-        best_x, best_value = refined
-    best_grad, best_grad_x = grad_max.value, grad_max.x
-    grad_bracket = max(lo, best_grad_x - step), min(hi, best_grad_x + step)
-    refined = _refine_extreme(lambda t: both(t)[1], *grad_bracket, True, tol)
-    if refined and _improves(refined[1], best_grad, True):
-        best_grad_x, best_grad = refined
+    def work(span: tuple[int, int]) -> tuple[_Extreme, _Extreme, float]:
+        x = chunk_points(lo, hi, num, *span)
+        g, gg = both(x)
+        value, grad = _Extreme(), _Extreme()
+        value.offer(g, x, larger=True)
+        grad.offer(gg, x, larger=True)
+        return value, grad, float(np.sum(g))
+
+    threads = 1 if is_plugin(a) or is_plugin(b) else workers or default_threads()
+    parts = map_threads(work, list(chunk_ranges(num, chunk)), threads)
+    value_max, grad_max = _Extreme(), _Extreme()
+    value_max.offer(gap, probes, larger=True)
+    grad_max.offer(grad_gap, probes, larger=True)
+    for value, grad, _total in parts:
+        value_max.merge(value, True)
+        grad_max.merge(grad, True)
+    mean = sum(p[2] for p in parts) / num
+    value_max = _refined_extreme(lambda t: both(t)[0], probes, value_max, True, lo, hi)
+    grad_max = _refined_extreme(lambda t: both(t)[1], probes, grad_max, True, lo, hi)
     return Difference(
-        a.label, b.label, (lo, hi), num, tolerance, best_value, best_x, best_grad, best_grad_x,
-        mean, regions, sum(i.width for i in regions) / width,
+        a.label, b.label, (lo, hi), num, tolerance, value_max.value, value_max.x, grad_max.value, grad_max.x,
+        mean, found, _fraction(found, width),
     )  # fmt: skip
-
-
-def _method(bound: BoundActivation) -> str:
-    from actplot.numerics import numeric_method
-
-    return numeric_method(bound)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from actplot.columns import COLUMNS
 from actplot.spec import format_value
 
 if TYPE_CHECKING:  # list and info should not pay for the evaluation machinery
@@ -123,6 +124,53 @@ def evaluations_table(evaluations: Sequence[Evaluation]) -> Any:
     return table
 
 
+def vectors_json(results: Sequence[Any]) -> str:
+    """``eval --vector``: one object per activation with v, y = f(v) and jacobian[i][j] = dy_i/dv_j."""
+    return dumps_lines(
+        [
+            {
+                "name": r.name,
+                "v": [json_number(t) for t in r.v],
+                "y": [json_number(t) for t in r.y],
+                "jacobian": [[json_number(t) for t in row] for row in r.jacobian],
+            }
+            for r in results
+        ]
+    )
+
+
+def vectors_csv(results: Sequence[Any]) -> str:
+    """One row per (activation, component i): name, i, v_i, y_i, then dy_i/dv_j for every j."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    n = len(results[0].v) if results else 0
+    writer.writerow(["name", "i", "v", "y", *(f"dy/dv{j}" for j in range(n))])
+    for r in results:
+        for i, (v, y, row) in enumerate(zip(r.v, r.y, r.jacobian, strict=True)):
+            writer.writerow([r.name, i, _csv_cell(v), _csv_cell(y), *(_csv_cell(t) for t in row)])
+    return buffer.getvalue()
+
+
+def vector_tables(results: Sequence[Any]) -> list[Any]:
+    """``eval --vector``: per activation, a table of v, f(v) and the Jacobian's rows."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    tables = []
+    for r in results:
+        title = escape(f"{r.name} at v = ({', '.join(short(t) for t in r.v)})")
+        table = Table(title=title, box=None, header_style="bold")
+        table.add_column("i", justify="right")
+        table.add_column("v", justify="right")
+        table.add_column("f(v)", justify="right")
+        for j in range(len(r.v)):
+            table.add_column(f"∂f_i/∂v_{j}", justify="right", style="cyan")
+        for i, (v, y, row) in enumerate(zip(r.v, r.y, r.jacobian, strict=True)):
+            table.add_row(str(i), short(v), short(y, 10), *(short(t, 10) for t in row))
+        tables.append(table)
+    return tables
+
+
 def describe_params(params: Sequence[Any]) -> str:
     return ", ".join(f"{p.name}={format_value(p.default)}" for p in params) or "-"
 
@@ -187,6 +235,11 @@ SORT_KEYS = {
     "max_abs_grad": lambda a: a.max_abs_grad,
     "monotonic": lambda a: a.monotonic,
     "zero_centered": lambda a: a.zero_centered,
+    "gaussian_mean": lambda a: a.gaussian_mean,
+    "gain": lambda a: a.gain,
+    "dead": lambda a: a.dead_fraction,
+    "flushed": lambda a: a.flushed_fraction,
+    "near_stationary": lambda a: a.near_stationary_fraction,
     "continuity": lambda a: a.continuity,
 }
 
@@ -223,8 +276,17 @@ def number(value: float, digits: int = 4) -> str:
     return "0" if text == "-0" else text
 
 
+def _interval_text(iv: Any) -> str:
+    left = "(" if iv.lo_open else "["
+    right = ")" if iv.hi_open else "]"
+    return f"{left}{number(iv.lo)}, {number(iv.hi)}{right}"
+
+
 def intervals_text(intervals: Sequence[Any], window: tuple[float, float]) -> str:
-    """Intervals as a reader wants them: 'x < 0', '|x| > 4.585', '[-10, -4.585] ∪ [4.585, 10]'."""
+    """Intervals as a reader wants them: 'x < 0', 'x ≤ 0', '|x| > 4.585', '(-1, 1)',
+    '[-10, -4.585] ∪ [4.585, 10]'. An end at a kink prints whether the kink belongs to it
+    (≤, ]); an end refined to a float elsewhere prints as < or [ (at 4 digits the difference
+    between open and closed is not visible)."""
     lo, hi = window
     tol = 1e-9 * (hi - lo)
     if not intervals:
@@ -234,22 +296,28 @@ def intervals_text(intervals: Sequence[Any], window: tuple[float, float]) -> str
         if iv.lo <= lo + tol and iv.hi >= hi - tol:
             return "everywhere"
         if iv.lo <= lo + tol:
-            return f"x < {number(iv.hi)}"
+            return f"x {'≤' if iv.hi_open is False else '<'} {number(iv.hi)}"
         if iv.hi >= hi - tol:
-            return f"x > {number(iv.lo)}"
+            return f"x {'≥' if iv.lo_open is False else '>'} {number(iv.lo)}"
     if len(intervals) == 2:
         left, right = intervals
         if left.lo <= lo + tol and right.hi >= hi - tol and abs(left.hi + right.lo) <= tol and right.lo > 0:
-            return f"|x| > {number(right.lo)}"
-    return " ∪ ".join(f"[{number(iv.lo)}, {number(iv.hi)}]" for iv in intervals)
+            return f"|x| {'≥' if right.lo_open is False else '>'} {number(right.lo)}"
+    return " ∪ ".join(_interval_text(iv) for iv in intervals)
 
 
-def range_text(lo: float, hi: float) -> str:
-    return f"[{number(lo)}, {number(hi)}]"
+def _intervals_json(intervals: Sequence[Any]) -> list[list[float | str]]:
+    return [[json_number(i.lo), json_number(i.hi)] for i in intervals]
+
+
+#: JSON keys whose values are lists of intervals (CSV writes them as lo:hi;lo:hi).
+INTERVAL_KEYS = (
+    "zero_gradient", "saturation", "dead", "flushed", "saturation_tails", "near_stationary", "max_abs_grad_on",
+)  # fmt: skip
 
 
 def comparison_dict(comparison: Any) -> dict[str, Any]:
-    """The JSON contract of ``actplot compare``."""
+    """The JSON contract of ``actplot compare`` (fields are only ever added; see actplot.columns)."""
     return {
         "window": [json_number(v) for v in comparison.window],
         "num": comparison.num,
@@ -263,17 +331,32 @@ def comparison_dict(comparison: Any) -> dict[str, Any]:
                 "output_min": json_number(a.output_min),
                 "output_max": json_number(a.output_max),
                 "range": [json_number(v) for v in a.theoretical_range],
+                "range_text": a.range_text,
                 "monotonic": a.monotonic,
                 "zero_centered": a.zero_centered,
+                "gaussian_mean": json_number(a.gaussian_mean),
+                "gaussian_second_moment": json_number(a.gaussian_second_moment),
+                "gain": json_number(a.gain),
                 "continuity": a.continuity,
                 "value_at_zero": json_number(a.value_at_zero),
                 "grad_at_zero": json_number(a.grad_at_zero),
                 "max_abs_grad": json_number(a.max_abs_grad),
                 "argmax_abs_grad": json_number(a.argmax_abs_grad),
-                "zero_gradient": [[json_number(i.lo), json_number(i.hi)] for i in a.zero_gradient],
+                "max_abs_grad_attained": a.max_abs_grad_attained,
+                "max_abs_grad_on": _intervals_json(a.max_abs_grad_on),
+                "zero_gradient": _intervals_json(a.zero_gradient),
                 "zero_gradient_fraction": json_number(a.zero_gradient_fraction),
-                "saturation": [[json_number(i.lo), json_number(i.hi)] for i in a.saturation],
+                "dead": _intervals_json(a.dead),
+                "dead_fraction": json_number(a.dead_fraction),
+                "flushed": _intervals_json(a.flushed),
+                "flushed_fraction": json_number(a.flushed_fraction),
+                "saturation": _intervals_json(a.saturation),
                 "saturation_fraction": json_number(a.saturation_fraction),
+                "saturation_tails": _intervals_json(a.saturation_tails),
+                "saturation_tails_fraction": json_number(a.saturation_tails_fraction),
+                "near_stationary": _intervals_json(a.near_stationary),
+                "near_stationary_fraction": json_number(a.near_stationary_fraction),
+                "stationary_points": [json_number(p) for p in a.stationary_points],
                 "derivative": a.derivative,
             }
             for a in comparison.analyses
@@ -281,37 +364,54 @@ def comparison_dict(comparison: Any) -> dict[str, Any]:
     }
 
 
-COMPARE_COLUMNS = (
-    "activation",
-    "output on window",
-    "range",
-    "zero gradient",
-    "saturation",
-    "f'(0)",
-    "max |f'|",
-    "monotonic",
-    "zero-centred",
-    "smooth",
-)
-#: Below this many columns the table becomes one short record per activation.
+COMPARE_COLUMNS = tuple(c.header for c in COLUMNS)
+#: Below this many columns (or the table's natural width) it becomes one record per activation.
 WIDE_TABLE = 120
+#: Columns coloured for meaning: dead red, flushed magenta, saturating yellow.
+_COLOURS = {"dead (f′ = 0)": "red", "flushed": "magenta", "saturation": "yellow"}
+
+
+def points_text(points: Sequence[float], most: int = 3) -> str:
+    if not points:
+        return "-"
+    if len(points) > most:
+        return f"{len(points)} points in [{number(points[0])}, {number(points[-1])}]"
+    return ", ".join(number(p) for p in points)
+
+
+def max_grad_text(a: Any, window: tuple[float, float]) -> str:
+    """'1 on x > 0' for a plateau, 'sup 1.5 as x → 3' where it is not attained, else '0.25 at 0'."""
+    if a.max_abs_grad_on and any(i.width > 0 for i in a.max_abs_grad_on):
+        where = intervals_text(a.max_abs_grad_on, window)
+        return f"{number(a.max_abs_grad)} {where}" if where == "everywhere" else f"{number(a.max_abs_grad)} on {where}"
+    if not a.max_abs_grad_attained:
+        return f"sup {number(a.max_abs_grad)} as x → {number(a.argmax_abs_grad)} (not attained)"
+    return f"{number(a.max_abs_grad)} at {number(a.argmax_abs_grad)}"
 
 
 def comparison_rows(comparison: Any) -> list[list[str]]:
+    """One row of text per activation, in the order of :data:`actplot.columns.COLUMNS`."""
     rows = []
+    window = comparison.window
     for a in comparison.analyses:
-        numeric = " (numeric f')" if a.derivative == "numeric" else ""
+        numeric = " (numeric f′)" if a.derivative == "numeric" else ""
         rows.append(
             [
                 a.label + numeric,
-                range_text(a.output_min, a.output_max),
-                range_text(*a.theoretical_range),
-                intervals_text(a.zero_gradient, comparison.window),
-                intervals_text(a.saturation, comparison.window),
+                f"[{number(a.output_min)}, {number(a.output_max)}]",
+                a.range_text,
+                number(a.value_at_zero),
                 number(a.grad_at_zero),
-                f"{number(a.max_abs_grad)} at {number(a.argmax_abs_grad)}",
+                intervals_text(a.dead, window),
+                intervals_text(a.flushed, window),
+                intervals_text(a.saturation_tails, window),
+                intervals_text(a.near_stationary, window),
+                points_text(a.stationary_points),
+                max_grad_text(a, window),
                 "yes" if a.monotonic else "no",
+                number(a.gaussian_mean),
                 "yes" if a.zero_centered else "no",
+                number(a.gain),
                 a.continuity,
             ]
         )
@@ -322,11 +422,9 @@ def _coloured(row: list[str]) -> list[str]:
     from rich.markup import escape
 
     cells = [escape(terminal_safe(c)) for c in row]
-    # colour for meaning: dead regions red, vanishing gradients yellow
-    if row[3] != "-":
-        cells[3] = f"[red]{cells[3]}[/]"
-    if row[4] != "-":
-        cells[4] = f"[yellow]{cells[4]}[/]"
+    for i, header in enumerate(COMPARE_COLUMNS):
+        if header in _COLOURS and row[i] != "-":
+            cells[i] = f"[{_COLOURS[header]}]{cells[i]}[/]"
     return cells
 
 
@@ -334,6 +432,7 @@ def comparison_table(comparison: Any, width: int = WIDE_TABLE) -> Any:
     """A rich renderable: one table on a wide terminal, one record per activation on a narrow one."""
     from rich import box
     from rich.console import Group
+    from rich.markup import escape
     from rich.table import Table
 
     lo, hi = comparison.window
@@ -342,10 +441,12 @@ def comparison_table(comparison: Any, width: int = WIDE_TABLE) -> Any:
         f"saturation 0 < |f'| < {number(comparison.saturation_threshold)}, {comparison.dtype}"
     )
     rows = comparison_rows(comparison)
-    if width >= WIDE_TABLE:
+    # one wide table only where every column fits unfolded; else one record per activation
+    natural = sum(max(len(c) for c in column) + 2 for column in zip(COMPARE_COLUMNS, *rows, strict=True))
+    if width >= max(WIDE_TABLE, natural):
         table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False)
         for column in COMPARE_COLUMNS:
-            table.add_column(column, overflow="fold")
+            table.add_column(escape(column), overflow="fold")
         for row in rows:
             table.add_row(*_coloured(row))
         return table
@@ -357,18 +458,25 @@ def comparison_table(comparison: Any, width: int = WIDE_TABLE) -> Any:
         record.add_column(overflow="fold")
         record.add_row("", f"[bold]{cells[0]}[/]")
         for column, cell in zip(COMPARE_COLUMNS[1:], cells[1:], strict=True):
-            record.add_row(column, cell)
+            record.add_row(escape(column), cell)
         records.append(record)
     return Group(*records)
 
 
-def comparison_markdown(comparison: Any) -> str:
-    def cell(text: str) -> str:
-        return text.replace("|", "\\|")
+def markdown_cell(text: str) -> str:
+    """A GFM table cell: pipes escaped, line breaks folded, so the row keeps its cell count."""
+    return " ".join(str(text).split()).replace("\\", "\\\\").replace("|", "\\|")
 
-    lines = ["| " + " | ".join(COMPARE_COLUMNS) + " |", "|" + "---|" * len(COMPARE_COLUMNS)]
-    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in comparison_rows(comparison)]
+
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A GitHub-flavoured markdown table with every cell escaped."""
+    lines = ["| " + " | ".join(markdown_cell(h) for h in header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(markdown_cell(c) for c in row) + " |" for row in rows]
     return "\n".join(lines) + "\n"
+
+
+def comparison_markdown(comparison: Any) -> str:
+    return markdown_table(COMPARE_COLUMNS, comparison_rows(comparison))
 
 
 def comparison_csv(comparison: Any) -> str:
@@ -380,7 +488,7 @@ def comparison_csv(comparison: Any) -> str:
     for row in data["activations"]:
         writer.writerow(
             [
-                ";".join(f"{a}:{b}" for a, b in value) if key in ("zero_gradient", "saturation")
+                ";".join(f"{a}:{b}" for a, b in value) if key in INTERVAL_KEYS
                 else json.dumps(value) if isinstance(value, (dict, list))
                 else value
                 for key, value in row.items()

@@ -332,10 +332,7 @@ def check_gallery(
 
 def index_markdown(comparison, pages: dict[str, str], options: GalleryOptions) -> str:
     """index.md: the comparison table with each activation's figure (renders on GitHub)."""
-    from actplot.formats import COMPARE_COLUMNS, comparison_rows
-
-    def cell(text: str) -> str:
-        return text.replace("|", "\\|")
+    from actplot.formats import COMPARE_COLUMNS, comparison_rows, markdown_table
 
     lo, hi = comparison.window
     lines = [
@@ -347,13 +344,12 @@ def index_markdown(comparison, pages: dict[str, str], options: GalleryOptions) -
         "",
         f"![overview](overview.{options.fmt})",
         "",
-        "| " + " | ".join(("figure", *COMPARE_COLUMNS)) + " |",
-        "|" + "---|" * (len(COMPARE_COLUMNS) + 1),
     ]
-    for a, row in zip(comparison.analyses, comparison_rows(comparison), strict=True):
-        image = f"[![{a.label}]({pages[a.label]})]({pages[a.label]})"
-        lines.append("| " + " | ".join([image, *(cell(c) for c in row)]) + " |")
-    return "\n".join(lines) + "\n"
+    rows = [
+        [f"[![{a.label}]({pages[a.label]})]({pages[a.label]})", *row]
+        for a, row in zip(comparison.analyses, comparison_rows(comparison), strict=True)
+    ]
+    return "\n".join(lines) + "\n" + markdown_table(("figure", *COMPARE_COLUMNS), rows)
 
 
 _HTML_STYLE = """
@@ -400,9 +396,10 @@ def index_html(comparison, pages: dict[str, str], options: GalleryOptions) -> st
     from actplot.formats import COMPARE_COLUMNS, comparison_rows
 
     e = html.escape
-    sort_values = lambda a: [  # noqa: E731
-        None, None, a.output_min, a.theoretical_range[0], a.zero_gradient_fraction, a.saturation_fraction,
-        a.grad_at_zero, a.max_abs_grad, None, None, None,
+    sort_values = lambda a: [  # noqa: E731  (the figure, then one per column of COMPARE_COLUMNS)
+        None, None, a.output_min, a.theoretical_range[0], a.value_at_zero, a.grad_at_zero, a.dead_fraction,
+        a.flushed_fraction, a.saturation_tails_fraction, a.near_stationary_fraction, None, a.max_abs_grad, None,
+        a.gaussian_mean, None, a.gain, None,
     ]  # fmt: skip
     head = "".join(
         f"<th data-sortable>{e(c)}</th>" if i else "<th>figure</th>" for i, c in enumerate(("figure", *COMPARE_COLUMNS))

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import contextlib
 import math
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from actplot.errors import PluginError, UsageError
-from actplot.limits import time_limit
+from actplot.limits import plugin_call
 from actplot.parallel import map_threads
 from actplot.registry import BUILTIN_SOURCE
 from actplot.spec import BoundActivation
@@ -48,8 +49,7 @@ class Evaluation:
 
 def linspace(lo: float, hi: float, num: int) -> np.ndarray:
     """The grid every command uses: ``numpy.linspace(lo, hi, num)``, validated."""
-    check_window(lo, hi)
-    check_num(num)
+    check_grid(lo, hi, num, streaming=False)
     return np.linspace(lo, hi, num)
 
 
@@ -58,6 +58,28 @@ def check_window(lo: float, hi: float) -> None:
         raise UsageError(f"--range {lo:g} {hi:g}: bounds must be finite numbers")
     if not lo < hi:
         raise UsageError(f"--range {lo:g} {hi:g}: LO must be less than HI (e.g. --range -5 5)")
+    if not math.isfinite(hi - lo):
+        raise UsageError(
+            f"--range {lo:g} {hi:g}: the width HI - LO overflows; a window can be at most "
+            f"{sys.float_info.max:.4g} wide (e.g. --range -8e307 8e307)"
+        )
+
+
+def check_grid(lo: float, hi: float, num: int, streaming: bool = True) -> None:
+    """A window and grid every command can use: finite bounds, LO < HI, a width that is a finite
+    float, and enough floats between LO and HI that ``linspace(LO, HI, NUM)`` has no repeated point."""
+    check_window(lo, hi)
+    check_num(num, streaming=streaming)
+    from actplot.regions import float_count
+
+    count = float_count(lo, hi)
+    if count < num or (count < 4 * num and not np.all(np.diff(np.linspace(lo, hi, num)) > 0)):
+        spacing = math.ulp(max(abs(lo), abs(hi)))
+        raise UsageError(
+            f"--range {lo!r} {hi!r}: the window holds only {count:,} floating-point numbers, so {num:,} "
+            f"points would repeat; a window needs at least 4 x NUM floats (here about "
+            f"{4 * num * spacing:.3g} wide), or use a smaller --num"
+        )
 
 
 def check_num(num: int, streaming: bool = False) -> None:
@@ -70,6 +92,13 @@ def check_num(num: int, streaming: bool = False) -> None:
     if not streaming and num > MAX_IN_MEMORY:
         gib = num * 8 * 4 / 2**30
         raise UsageError(f"--num {num}: needs about {gib:.0f} GiB in memory; use at most {MAX_IN_MEMORY:,}")
+
+
+def round_to(values: np.ndarray, dtype: str) -> np.ndarray:
+    """float64 results rounded to ``dtype`` (round to nearest even) and returned as float64."""
+    if dtype == "float64":
+        return values
+    return values.astype(resolve_dtype(dtype)).astype(np.float64)
 
 
 def resolve_dtype(name: str) -> np.dtype:
@@ -95,7 +124,7 @@ def is_plugin(bound: BoundActivation) -> bool:
 
 
 def _limit(bound: BoundActivation, what: str) -> contextlib.AbstractContextManager[None]:
-    return time_limit(f"{_plugin_name(bound)}: {what}") if is_plugin(bound) else contextlib.nullcontext()
+    return plugin_call(f"{_plugin_name(bound)}: {what}") if is_plugin(bound) else contextlib.nullcontext()
 
 
 def _checked(bound: BoundActivation, what: str, call: Callable[[np.ndarray], object], x: np.ndarray) -> np.ndarray:

@@ -195,10 +195,9 @@ def make_figure(
     if not bounds:
         raise UsageError("nothing to plot: give at least one activation name")
     options = options or PlotOptions()
-    from actplot.numerics import check_num, check_window
+    from actplot.numerics import check_grid
 
-    check_window(*options.window)
-    check_num(options.num, streaming=True)
+    check_grid(options.window[0], options.window[1], options.num)
     shade = options.shade if options.shade is not None else len(bounds) <= 2
     columns = int(min(4000, max(200, options.size[0] * options.dpi * 1.2)))
     curves = [sample(b, options.window, options.num, columns) for b in bounds]

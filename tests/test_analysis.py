@@ -89,7 +89,10 @@ def test_true_extremes_not_only_the_grids():
 
 def test_scalar_facts():
     a = one("gelu")
-    assert a.value_at_zero == 0.0 and a.grad_at_zero == 0.5 and a.zero_centered
+    assert a.value_at_zero == 0.0 and a.grad_at_zero == 0.5
+    # E[z Phi(z)] = E[phi(z)] = 1/(2 sqrt(pi)): gelu's outputs are not centred on zero, though
+    # gelu(0) = 0 (the old column confused the two)
+    assert a.gaussian_mean == pytest.approx(1 / (2 * math.sqrt(math.pi)), rel=1e-13) and not a.zero_centered
     assert not a.monotonic
     # max gelu' is at x = sqrt(2): Phi(x) + x phi(x) has derivative phi(x)(2 - x^2)
     assert a.argmax_abs_grad == pytest.approx(math.sqrt(2), abs=1e-7)

@@ -13,6 +13,12 @@ ACTIVATION_KEYS = {
     "continuity", "value_at_zero", "grad_at_zero", "max_abs_grad", "argmax_abs_grad", "zero_gradient",
     "zero_gradient_fraction", "saturation", "saturation_fraction", "derivative",
 }  # fmt: skip
+# Added by issues 10 and 15 (fields are only ever added: the old ones above keep their meaning).
+NEW_KEYS = {
+    "range_text", "gaussian_mean", "gaussian_second_moment", "gain", "max_abs_grad_attained",
+    "max_abs_grad_on", "dead", "dead_fraction", "flushed", "flushed_fraction", "saturation_tails",
+    "saturation_tails_fraction", "near_stationary", "near_stationary_fraction", "stationary_points",
+}  # fmt: skip
 
 
 def test_compare_json_follows_the_contract(runner):
@@ -23,7 +29,7 @@ def test_compare_json_follows_the_contract(runner):
     assert data["window"] == [-10.0, 10.0] and data["num"] == 2001 and data["saturation_threshold"] == 0.01
     assert data["dtype"] == "float64"
     for row in data["activations"]:
-        assert set(row) == ACTIVATION_KEYS
+        assert set(row) == ACTIVATION_KEYS | NEW_KEYS
     relu, sigmoid, elu = data["activations"]
     assert relu["zero_gradient"] == [[-10.0, 0.0]] and relu["zero_gradient_fraction"] == 0.5
     assert relu["range"] == [0.0, "inf"] and relu["derivative"] == "analytic"
@@ -51,7 +57,7 @@ def test_table_renders_within_the_terminal_width(runner, width):
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert max(len(line) for line in lines) <= width, [line for line in lines if len(line) > width]
-    for text in ("sigmoid", "relu", "gelu", "hardtanh:min_val=-2,max_val=2", "|x| > 4.585", "x < 0", "|x| > 2"):
+    for text in ("sigmoid", "relu", "gelu", "hardtanh:min_val=-2,max_val=2", "|x| > 4.585", "x ≤ 0", "|x| ≥ 2"):
         assert text in result.stdout
     assert "\x1b[" not in result.stdout  # NO_COLOR and not a terminal: plain text
 

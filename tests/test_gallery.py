@@ -12,6 +12,7 @@ import actplot.plotting
 from actplot import load_registry, resolve
 from actplot.cli import cli
 from actplot.files import leftover_temporaries
+from actplot.formats import COMPARE_COLUMNS
 from actplot.gallery import GalleryOptions, build_gallery, check_gallery
 from tests.conftest import PLUGINS
 
@@ -57,7 +58,7 @@ def test_html_parses_and_every_image_resolves(built):
     assert len(parser.images) == len(NAMES) + 1  # each page and the overview
     for src in parser.images + parser.links:
         assert (built / src).is_file(), src
-    assert parser.headers == 11
+    assert parser.headers == 1 + len(COMPARE_COLUMNS)  # the figure, then every column
     html = (built / "index.html").read_text()
     assert "http://" not in html.replace("http://www.w3.org", "") and "https://" not in html  # no network
 

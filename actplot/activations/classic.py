@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from actplot.activations.stable import exp_neg_square, horner
-from actplot.declare import activation
+from actplot.declare import OutputRange, activation
 
 
 @activation(
@@ -32,7 +32,7 @@ def identity(x):
     formula=r"1\ (x \geq 0),\quad 0\ (x < 0)",
     derivative=lambda x: np.zeros_like(x),
     derivative_formula=r"0\ (x \neq 0)",
-    output_range=(0.0, 1.0),
+    output_range="{0, 1}",
     continuity="C-1",
     jumps=(0.0,),
     kink_convention="f(0) = 1 (torch.heaviside(x, 1)); f'(0) is reported as 0, the value on both "
@@ -57,7 +57,7 @@ def _exp(x):
     formula=r"e^{x}",
     derivative=_exp,
     derivative_formula=r"e^{x}",
-    output_range=(0.0, math.inf),
+    output_range="(0, inf)",
     continuity="C∞",
     notes="Overflows to inf above x = 709.78, where the true value exceeds the largest float64.",
 )
@@ -66,15 +66,21 @@ def exponential(x):
     return _exp(x)
 
 
+def _gaussian_grad(x):
+    # Two halves: e^(-x^2) is subnormal near |x| = 26.6 where 2x e^(-x^2) is still normal. Beyond
+    # |x| = 40 the result underflows to 0; clamping x there keeps -2x finite (1e308: inf * 0 = nan).
+    xc = np.clip(x, -40.0, 40.0)
+    return (-2.0 * xc * exp_neg_square(xc, 0.5)) * exp_neg_square(xc, 0.5)
+
+
 @activation(
     "gaussian",
     aliases=("gauss", "rbf"),
     family="radial",
     formula=r"e^{-x^{2}}",
-    # Two halves: e^(-x^2) is subnormal near |x| = 26.6 where 2x e^(-x^2) is still normal.
-    derivative=lambda x: (-2.0 * x * exp_neg_square(x, 0.5)) * exp_neg_square(x, 0.5),
+    derivative=lambda x: _gaussian_grad(x),
     derivative_formula=r"-2x\,e^{-x^{2}}",
-    output_range=(0.0, 1.0),
+    output_range="(0, 1]",
     continuity="C∞",
     reference="radial basis functions (Broomhead & Lowe 1988)",
 )
@@ -90,7 +96,7 @@ def gaussian(x):
     formula=r"\sin x",
     derivative=np.cos,
     derivative_formula=r"\cos x",
-    output_range=(-1.0, 1.0),
+    output_range="[-1, 1]",
     continuity="C∞",
     reference="Lapedes & Farber 1987; Sitzmann et al. 2020 (SIREN)",
 )
@@ -120,7 +126,7 @@ def _sinc_grad(x):
     formula=r"\frac{\sin x}{x}\ (x \neq 0),\quad 1\ (x = 0)",
     derivative=_sinc_grad,
     derivative_formula=r"\frac{x\cos x - \sin x}{x^{2}}",
-    output_range=(-0.21723362821122166, 1.0),
+    output_range=OutputRange.between(-0.21723362821122166, 1.0, True, True),
     continuity="C∞",
     notes="Unnormalised sin(x)/x, as in the activation-function literature; numpy's np.sinc and "
     "torch.sinc are the normalised sin(pi x)/(pi x).",
@@ -141,7 +147,8 @@ def _bent_parts(x):
     "bent_identity",
     family="linear",
     formula=r"\frac{\sqrt{x^{2}+1}-1}{2} + x",
-    derivative=lambda x: x / (2.0 * np.hypot(x, 1.0)) + 1.0,
+    # 0.5 * (x / h), not x / (2h): 2h overflows at |x| = 1e308, where f' is 1.5 or 0.5
+    derivative=lambda x: 0.5 * (x / np.hypot(x, 1.0)) + 1.0,
     derivative_formula=r"\frac{x}{2\sqrt{x^{2}+1}} + 1",
     output_range=(-math.inf, math.inf),
     continuity="C∞",

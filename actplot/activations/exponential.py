@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
-from actplot.activations.stable import sigmoid
-from actplot.declare import Param, activation
+from actplot.activations.stable import sigmoid, two_prod
+from actplot.declare import OutputRange, Param, activation
 
 # SELU's constants as PyTorch spells them (float64 literals of Klambauer et al.'s values).
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -27,7 +27,7 @@ def _elu(x, alpha):
     formula=r"x\ (x > 0),\quad \alpha(e^{x}-1)\ (x \leq 0)",
     derivative=lambda x, alpha: np.where(x > 0, 1.0, alpha * np.exp(np.minimum(x, 0.0))),
     derivative_formula=r"1\ (x > 0),\quad \alpha e^{x}\ (x \leq 0)",
-    output_range=lambda alpha: (-alpha, math.inf),
+    output_range=lambda alpha: OutputRange.between(-alpha, math.inf, alpha == 0),
     continuity=lambda alpha: "C1" if alpha == 1 else "C0",
     kinks=(0.0,),
     kink_convention="f'(0) = alpha (the x <= 0 branch), as PyTorch's autograd returns.",
@@ -45,7 +45,7 @@ def elu(x, alpha):
     formula=r"\lambda x\ (x > 0),\quad \lambda\alpha(e^{x}-1)\ (x \leq 0)",
     derivative=lambda x: np.where(x > 0, SELU_SCALE, SELU_SCALE * SELU_ALPHA * np.exp(np.minimum(x, 0.0))),
     derivative_formula=r"\lambda\ (x > 0),\quad \lambda\alpha e^{x}\ (x \leq 0)",
-    output_range=(-SELU_SCALE * SELU_ALPHA, math.inf),
+    output_range=OutputRange.between(-SELU_SCALE * SELU_ALPHA, math.inf),
     continuity="C0",
     kinks=(0.0,),
     kink_convention="f'(0) = scale * alpha = 1.7580993408473766, as PyTorch's autograd returns.",
@@ -62,9 +62,9 @@ def selu(x):
     params=[Param("alpha", 1.0, "scale of the negative side; -alpha is the lower asymptote", positive=True)],
     family="exponential",
     formula=r"x\ (x > 0),\quad \alpha(e^{x/\alpha}-1)\ (x \leq 0)",
-    derivative=lambda x, alpha: np.where(x > 0, 1.0, np.exp(np.minimum(x, 0.0) / alpha)),
+    derivative=lambda x, alpha: _celu_grad(x, alpha),
     derivative_formula=r"1\ (x > 0),\quad e^{x/\alpha}\ (x \leq 0)",
-    output_range=lambda alpha: (-alpha, math.inf),
+    output_range=lambda alpha: OutputRange.between(-alpha, math.inf),
     continuity="C1",
     kinks=(0.0,),
     kink_convention="f'(0) = 1 for every alpha, as PyTorch's autograd returns.",
@@ -72,20 +72,57 @@ def selu(x):
 )
 def celu(x, alpha):
     """Continuously differentiable ELU."""
-    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0.0) / alpha))
+    return _celu(x, alpha)
+
+
+def _product(x, factor):
+    """factor * x as hi + lo (lo = 0 where |hi| > 1e4, beyond every use of it here).
+
+    The rounding of beta x, or of x / alpha, is multiplied by |z| in e^z: 300 ulp at z = -593
+    (softplus:beta=100 at x = -5.93). Carrying the low part and applying e^(hi + lo) =
+    e^hi (1 + lo) removes it.
+    """
+    z = factor * x
+    small = np.abs(z) < 1e4
+    _hi, lo = two_prod(np.where(small, x, 0.0), np.full_like(z, factor))
+    return z, np.where(small, lo, 0.0)
+
+
+def _quotient(x, alpha):
+    """x / alpha as hi + lo (lo = 0 where |hi| > 1e4)."""
+    q = x / alpha
+    small = np.abs(q) < 1e4
+    qs = np.where(small, q, 0.0)
+    p, e = two_prod(qs, np.full_like(q, alpha))
+    return q, np.where(small, ((np.where(small, x, 0.0) - p) - e) / alpha, 0.0)
 
 
 def _softplus(x, beta, threshold):
-    # logaddexp(0, z) = log(1 + e^z) without overflow at z = 800 or loss at z = -40.
-    z = beta * x
-    exact = np.logaddexp(0.0, z) / beta
+    # max(x, 0) + log1p(e^-|z|) / beta: no overflow at z = 1e308 (logaddexp(0, z) / beta is inf
+    # where beta x overflows though f is about x), no loss at z = -40.
+    z, z_lo = _product(x, beta)
+    m_lo = np.where(z > 0, -z_lo, z_lo)  # the low part of -|z|
+    t = np.exp(-np.abs(z)) * (1.0 + m_lo)
+    exact = np.maximum(x, 0.0) + np.log1p(t) / beta
     return exact if threshold is None else np.where(z > threshold, x, exact)
 
 
 def _softplus_grad(x, beta, threshold):
-    z = beta * x
-    exact = sigmoid(z)
+    z, z_lo = _product(x, beta)
+    # sigmoid(z + lo) = sigmoid(z) (1 + lo sigmoid(-z)) to first order
+    exact = sigmoid(z) * (1.0 + z_lo * sigmoid(-z))
     return exact if threshold is None else np.where(z > threshold, 1.0, exact)
+
+
+def _celu(x, alpha):
+    q, q_lo = _quotient(np.minimum(x, 0.0), alpha)
+    # expm1(q + lo) = expm1(q) + e^q lo to first order
+    return np.where(x > 0, x, alpha * (np.expm1(q) + np.exp(q) * q_lo))
+
+
+def _celu_grad(x, alpha):
+    q, q_lo = _quotient(np.minimum(x, 0.0), alpha)
+    return np.where(x > 0, 1.0, np.exp(q) * (1.0 + q_lo))
 
 
 @activation(
@@ -103,7 +140,7 @@ def _softplus_grad(x, beta, threshold):
     formula=r"\frac{1}{\beta}\log(1 + e^{\beta x})",
     derivative=_softplus_grad,
     derivative_formula=r"\sigma(\beta x)",
-    output_range=(0.0, math.inf),
+    output_range="(0, inf)",
     continuity=lambda beta, threshold: "C∞" if threshold is None else "C-1",
     jumps=lambda beta, threshold: () if threshold is None else (threshold / beta,),
     kink_convention="Smooth; with threshold set, f = x and f' = 1 where beta*x > threshold, as PyTorch.",
@@ -124,7 +161,7 @@ def softplus(x, beta, threshold):
     formula=r"\frac{x + \sqrt{x^{2} + b}}{2}",
     derivative=lambda x, b: _squareplus_grad(x, b),
     derivative_formula=r"\frac{1}{2}\left(1 + \frac{x}{\sqrt{x^{2}+b}}\right)",
-    output_range=(0.0, math.inf),
+    output_range=lambda b: OutputRange.between(0.0, math.inf, b == 0),
     continuity=lambda b: "C∞" if b > 0 else "C0",
     kinks=lambda b: () if b > 0 else (0.0,),
     reference="Barron 2021",
@@ -133,7 +170,8 @@ def squareplus(x, b):
     """An algebraic softplus: (x + sqrt(x^2 + b)) / 2."""
     r, gap = _squareplus_parts(x, b)
     # For x < 0, x + r cancels; b / (r - x) is the same number without the cancellation.
-    return np.where(x < 0, 0.5 * b / gap, 0.5 * (x + r))
+    # 0.5 x + 0.5 r, not 0.5 (x + r): the sum overflows from x = 9e307, where f is about x
+    return np.where(x < 0, 0.5 * b / gap, 0.5 * x + 0.5 * r)
 
 
 def _squareplus_parts(x, b):
@@ -158,7 +196,7 @@ def _squareplus_grad(x, b):
     formula=r"0\ (x \leq -1),\quad \frac{(x+1)^{2}}{4}\ (|x| < 1),\quad x\ (x \geq 1)",
     derivative=lambda x: np.where(x <= -1, 0.0, np.where(x >= 1, 1.0, 0.5 * (x + 1.0))),
     derivative_formula=r"0\ (x \leq -1),\quad \frac{x+1}{2}\ (|x| < 1),\quad 1\ (x \geq 1)",
-    output_range=(0.0, math.inf),
+    output_range="[0, inf)",
     continuity="C1",
     kinks=(-1.0, 1.0),
     kink_convention="C1: the derivative is continuous, so the knees at ±1 need no convention.",
@@ -183,7 +221,7 @@ def _isr_parts(x, alpha):
     formula=r"\frac{x}{\sqrt{1 + \alpha x^{2}}}\ (x < 0),\quad x\ (x \geq 0)",
     derivative=lambda x, alpha: np.where(x < 0, _isr_parts(x, alpha)[1] ** -1.5, 1.0),
     derivative_formula=r"(1 + \alpha x^{2})^{-3/2}\ (x < 0),\quad 1\ (x \geq 0)",
-    output_range=lambda alpha: (-1.0 / math.sqrt(alpha), math.inf),
+    output_range=lambda alpha: OutputRange.between(-1.0 / math.sqrt(alpha), math.inf),
     continuity="C2",
     kinks=(0.0,),
     reference="Carlile et al. 2017",

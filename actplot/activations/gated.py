@@ -18,7 +18,7 @@ from actplot.activations.stable import (
     two_prod,
     two_sum,
 )
-from actplot.declare import Param, activation
+from actplot.declare import OutputRange, Param, activation
 
 # The tanh approximation's cubic coefficient, as a double-double (0.044715 is not a float64).
 _GELU_K = (0.044715, 2.1960211427085595e-18)
@@ -84,9 +84,10 @@ def _gelu_grad(x, approximate):
     formula=r"x\,\Phi(x) = \frac{x}{2}\left(1 + \mathrm{erf}\frac{x}{\sqrt{2}}\right)",
     derivative=_gelu_grad,
     derivative_formula=r"\Phi(x) + x\,\varphi(x)",
-    output_range=lambda approximate: (
+    output_range=lambda approximate: OutputRange.between(
         -0.17004075057125406 if approximate == "tanh" else -0.16997120747990366,
         math.inf,
+        True,
     ),
     continuity="C∞",
     reference="Hendrycks & Gimpel 2016",
@@ -105,7 +106,7 @@ def gelu(x, approximate):
     formula=r"\frac{x}{2}\left(1 + \tanh\left(\sqrt{2/\pi}\,(x + 0.044715 x^{3})\right)\right)",
     derivative=_gelu_tanh_grad,
     derivative_formula=r"\frac{1 + t}{2} + \frac{x}{2}(1 - t^{2})\sqrt{2/\pi}(1 + 0.134145 x^{2})",
-    output_range=(-0.17004075057125406, math.inf),
+    output_range=OutputRange.between(-0.17004075057125406, math.inf, True),
     continuity="C∞",
     reference="Hendrycks & Gimpel 2016 (tanh approximation)",
     notes="Equal to gelu:approximate=tanh; JAX's default GELU. Computed as x sigmoid(2u), which "
@@ -127,7 +128,7 @@ def _silu_grad(x):
     formula=r"x\,\sigma(x)",
     derivative=_silu_grad,
     derivative_formula=r"\sigma(x)\,(1 + x\,\sigma(-x))",
-    output_range=(-0.2784645427610738, math.inf),
+    output_range=OutputRange.between(-0.2784645427610738, math.inf, True),
     continuity="C∞",
     reference="Hendrycks & Gimpel 2016; Elfwing, Uchibe & Doya 2017; Ramachandran, Zoph & Le 2017",
 )
@@ -149,7 +150,7 @@ def _mish_grad(x):
     formula=r"x \tanh(\mathrm{softplus}(x))",
     derivative=_mish_grad,
     derivative_formula=r"\tanh(\mathrm{sp}(x)) + x\,\sigma(x)\,\mathrm{sech}^{2}(\mathrm{sp}(x))",
-    output_range=(-0.30884341301725043, math.inf),
+    output_range=OutputRange.between(-0.30884341301725043, math.inf, True),
     continuity="C∞",
     reference="Misra 2019",
 )
@@ -166,7 +167,7 @@ def mish(x):
     formula=r"x\,\frac{\mathrm{relu6}(x + 3)}{6}",
     derivative=lambda x: np.where(x <= -3, 0.0, np.where(x >= 3, 1.0, (2.0 * x + 3.0) / 6.0)),
     derivative_formula=r"0\ (x < -3),\quad \frac{2x + 3}{6}\ (|x| < 3),\quad 1\ (x > 3)",
-    output_range=(-0.375, math.inf),
+    output_range="[-0.375, inf)",
     continuity="C0",
     kinks=(-3.0, 3.0),
     kink_convention="f'(-3) = 0 and f'(3) = 1 (the outer pieces' slopes), as PyTorch's autograd returns.",
@@ -192,7 +193,7 @@ def _elish_grad(x):
     derivative_formula=(
         r"\sigma(x)(1 + x\sigma(-x))\ (x \geq 0),\quad e^{x}\sigma(x) + (e^{x}-1)\sigma(x)\sigma(-x)\ (x < 0)"
     ),
-    output_range=(2 * math.sqrt(2) - 3, math.inf),
+    output_range=OutputRange.between(2 * math.sqrt(2) - 3, math.inf, True),
     continuity="C1",
     kinks=(0.0,),
     reference="Basirat & Roth 2018",

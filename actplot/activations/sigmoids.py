@@ -8,7 +8,7 @@ import numpy as np
 
 from actplot.activations.stable import horner, sech2, sigmoid_grad
 from actplot.activations.stable import sigmoid as _sigmoid
-from actplot.declare import Param, activation
+from actplot.declare import OutputRange, Param, activation
 
 
 @activation(
@@ -18,7 +18,7 @@ from actplot.declare import Param, activation
     formula=r"\frac{1}{1 + e^{-x}}",
     derivative=sigmoid_grad,
     derivative_formula=r"\sigma(x)\,\sigma(-x)",
-    output_range=(0.0, 1.0),
+    output_range="(0, 1)",
     continuity="C∞",
     reference="Verhulst 1838; Rumelhart, Hinton & Williams 1986",
     notes="f' is computed as sigma(x) sigma(-x) from one shared exponential, so it stays accurate "
@@ -37,7 +37,7 @@ def sigmoid(x):
     formula=r"\tanh x",
     derivative=sech2,
     derivative_formula=r"\mathrm{sech}^{2} x",
-    output_range=(-1.0, 1.0),
+    output_range="(-1, 1)",
     continuity="C∞",
     reference="LeCun, Bottou, Orr & Müller 1998",
     notes="f' is computed as sech^2 x = 4 sigma'(2x); PyTorch computes 1 - tanh^2 from the rounded "
@@ -64,7 +64,7 @@ def _arctan_grad(x):
     formula=r"\arctan x",
     derivative=_arctan_grad,
     derivative_formula=r"\frac{1}{1 + x^{2}}",
-    output_range=(-math.pi / 2, math.pi / 2),
+    output_range=OutputRange.between(-math.pi / 2, math.pi / 2),
     continuity="C∞",
     notes="The inverse of the circular tangent (not of tanh).",
 )
@@ -80,7 +80,7 @@ def arctan(x):
     formula=r"\frac{x}{1 + |x|}",
     derivative=lambda x: (1.0 / (1.0 + np.abs(x))) ** 2,
     derivative_formula=r"\frac{1}{(1 + |x|)^{2}}",
-    output_range=(-1.0, 1.0),
+    output_range="(-1, 1)",
     continuity="C1",
     kinks=(0.0,),
     kink_convention="C1 at 0: f'(0) = 1 from both sides, as PyTorch returns.",
@@ -98,7 +98,7 @@ def softsign(x):
     formula=r"\min(\max(0, \frac{x+3}{6}), 1)",
     derivative=lambda x: np.where((x > -3) & (x < 3), 1.0 / 6.0, 0.0),
     derivative_formula=r"\frac{1}{6}\ (|x| < 3),\quad 0\ \text{otherwise}",
-    output_range=(0.0, 1.0),
+    output_range="[0, 1]",
     continuity="C0",
     kinks=(-3.0, 3.0),
     kink_convention="f'(±3) = 0, as PyTorch's autograd returns.",
@@ -119,7 +119,7 @@ def hardsigmoid(x):
     formula=r"\log \sigma(x) = -\log(1 + e^{-x})",
     derivative=lambda x: _sigmoid(-x),
     derivative_formula=r"\sigma(-x)",
-    output_range=(-math.inf, 0.0),
+    output_range="(-inf, 0)",
     continuity="C∞",
 )
 def logsigmoid(x):
@@ -133,7 +133,7 @@ def logsigmoid(x):
     formula=r"\frac{1}{2}\,\mathrm{clip}(x + 1, 0, 2)",
     derivative=lambda x: np.where((x > -1) & (x < 1), 0.5, 0.0),
     derivative_formula=r"\frac{1}{2}\ (|x| < 1),\quad 0\ \text{otherwise}",
-    output_range=(0.0, 1.0),
+    output_range="[0, 1]",
     continuity="C0",
     kinks=(-1.0, 1.0),
     kink_convention="f'(±1) = 0, as PyTorch returns for hardsigmoid and hardtanh (no torch version).",
@@ -150,16 +150,24 @@ def sparse_sigmoid(x):
     params=[Param("alpha", 1.0, "the asymptotes are ±1/sqrt(alpha)", positive=True)],
     family="sigmoid",
     formula=r"\frac{x}{\sqrt{1 + \alpha x^{2}}}",
-    derivative=lambda x, alpha: (1.0 + alpha * np.minimum(x * x, 1e300)) ** -1.5,
+    derivative=lambda x, alpha: (1.0 + _alpha_x2(x, alpha)) ** -1.5,
     derivative_formula=r"(1 + \alpha x^{2})^{-3/2}",
-    output_range=lambda alpha: (-1.0 / math.sqrt(alpha), 1.0 / math.sqrt(alpha)),
+    output_range=lambda alpha: OutputRange.between(-1.0 / math.sqrt(alpha), 1.0 / math.sqrt(alpha)),
     continuity="C∞",
     reference="Carlile et al. 2017",
 )
 def isru(x, alpha):
     """Inverse square root unit: a sigmoid with algebraic tails."""
-    xc = np.clip(x, -1e150, 1e150)
-    return np.where(np.abs(x) > 1e150, np.sign(x) / math.sqrt(alpha), xc / np.sqrt(1.0 + alpha * xc * xc))
+    t = _alpha_x2(x, alpha)
+    # where alpha x^2 overflows, 1 + alpha x^2 is alpha x^2 to far below an ulp
+    return np.where(np.isinf(t), np.sign(x) / math.sqrt(alpha), x / np.sqrt(1.0 + t))
+
+
+def _alpha_x2(x, alpha):
+    """alpha x^2 as (alpha |x|) |x|: finite wherever the true value is (alpha = 1e-300 at
+    x = 1e200 gives 1e100, where x * x alone overflows), inf only where it is above 1.8e308."""
+    ax = np.abs(x)
+    return (alpha * ax) * ax
 
 
 @activation(
@@ -169,7 +177,7 @@ def isru(x, alpha):
     formula=r"\mathrm{sign}(x)\ (|x| > 2),\quad x - \mathrm{sign}(x)\frac{x^{2}}{4}\ \text{otherwise}",
     derivative=lambda x: np.where(np.abs(x) > 2, 0.0, 1.0 - 0.5 * np.abs(x)),
     derivative_formula=r"1 - \frac{|x|}{2}\ (|x| \leq 2),\quad 0\ \text{otherwise}",
-    output_range=(-1.0, 1.0),
+    output_range="[-1, 1]",
     continuity="C1",
     kinks=(-2.0, 0.0, 2.0),
     reference="Wuraola & Patel 2018",
@@ -180,8 +188,16 @@ def sqnl(x):
     return np.where(x > 2, 1.0, np.where(x < -2, -1.0, x * (1.0 - 0.25 * np.abs(x))))
 
 
+def _smht_clip(x, a, b, c, d):
+    """x clamped where every exponent stays finite: beyond, f and f' have reached their limits
+    (0, a constant or inf) long before, and 2m - (a + c)x would be inf - inf = nan at 1e308."""
+    bound = 1e307 / max(1.0, a, b, c, d)
+    return np.clip(x, -bound, bound)
+
+
 def _smht_parts(x, a, b, c, d):
     # Dividing numerator and denominator by e^m, m = max(cx, -dx), keeps every exponential <= 1.
+    x = _smht_clip(x, a, b, c, d)
     m = np.maximum(c * x, -d * x)
     p, q = a * x - m, -b * x - m
     top = np.maximum(p, q)
@@ -200,6 +216,7 @@ def _smht_grad(x, a, b, c, d):
     # Expanding the quotient rule leaves four exponentials over (e^cx + e^-dx)^2; at
     # a = b = c = d = 1 two vanish and the rest is 4 / (e^x + e^-x)^2 = sech^2, with no cancellation.
     m, _, denominator = _smht_parts(x, a, b, c, d)
+    x = _smht_clip(x, a, b, c, d)
     terms = (
         (a - c) * np.exp((a + c) * x - 2 * m)
         + (a + d) * np.exp((a - d) * x - 2 * m)
@@ -224,7 +241,7 @@ def _smht_grad(x, a, b, c, d):
     derivative_formula=(
         r"\frac{(a-c)e^{(a+c)x} + (a+d)e^{(a-d)x} + (b+c)e^{(c-b)x} + (b-d)e^{-(b+d)x}}{(e^{cx} + e^{-dx})^{2}}"
     ),
-    output_range=lambda a, b, c, d: (-1.0, 1.0) if (a <= c and b <= d) else (-math.inf, math.inf),
+    output_range=lambda a, b, c, d: "(-1, 1)" if (a <= c and b <= d) else "(-inf, inf)",
     continuity="C∞",
     reference="Soboleva & Beskorovainyi 2008",
     notes="No canonical defaults exist; a = b = c = d = 1 reduces to tanh.",
