@@ -39,6 +39,8 @@ _EXPORTS = {
     "resolve": "actplot.spec",
     "plot": "actplot.api",
     "jacobian": "actplot.api",
+    "evaluate_vector": "actplot.api",
+    "VectorEvaluation": "actplot.api",
 }
 
 __all__ = [
@@ -54,11 +56,13 @@ __all__ = [
     "Registry",
     "UnknownActivationError",
     "UsageError",
+    "VectorEvaluation",
     "__version__",
     "activation",
     "bind",
     "check_derivative",
     "evaluate",
+    "evaluate_vector",
     "jacobian",
     "linspace",
     "load_registry",
@@ -67,7 +71,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from actplot.api import jacobian, plot
+    from actplot.api import VectorEvaluation, evaluate_vector, jacobian, plot
     from actplot.declare import Activation, Param, activation
     from actplot.derivative_check import DerivativeCheck, check_derivative
     from actplot.errors import (

@@ -253,7 +253,7 @@ def info_command(ctx: click.Context, name: str) -> None:
     click.echo(describe(bound))
 
 
-def parse_points(text: str) -> list[float]:
+def parse_points(text: str, option: str = "--at") -> list[float]:
     from actplot.errors import UsageError
 
     points = []
@@ -261,7 +261,7 @@ def parse_points(text: str) -> list[float]:
         try:
             points.append(float(item))
         except ValueError:
-            raise UsageError(f"--at {text!r}: {item.strip()!r} is not a number (e.g. --at -1,0,0.5)") from None
+            raise UsageError(f"{option} {text!r}: {item.strip()!r} is not a number (e.g. {option} -1,0,0.5)") from None
     return points
 
 
@@ -269,6 +269,12 @@ def parse_points(text: str) -> list[float]:
 @names_argument(required=True)
 @grid_options(-5.0, 5.0, 11)
 @click.option("--at", "at", metavar="X1,X2,...", help="Evaluate at these points instead of a grid.")
+@click.option(
+    "--vector",
+    "vector",
+    metavar="V1,V2,...",
+    help="For vector-valued activations (softmax family): f at this input vector and its Jacobian.",
+)
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @click.option(
     "--dtype",
@@ -285,6 +291,7 @@ def eval_command(
     window: tuple[float, float],
     num: int,
     at: str | None,
+    vector: str | None,
     fmt: str,
     dtype: str,
 ) -> None:
@@ -298,6 +305,7 @@ def eval_command(
       actplot eval relu elu --range -2 2 --num 5
       actplot eval sigmoid --at -800,0,40 --format json
       actplot eval leaky_relu:negative_slope=0.2 --format csv > leaky.csv
+      actplot eval softmax --vector 1,2,3
     """
     import numpy as np
 
@@ -306,6 +314,22 @@ def eval_command(
     from actplot.spec import parse_spec
 
     registry = registry_for(ctx)
+    if vector is not None:
+        from actplot.api import evaluate_vector
+        from actplot.errors import UsageError
+
+        if at is not None:
+            raise UsageError("--vector and --at exclude each other: give one")
+        v = parse_points(vector, "--vector")
+        results = [evaluate_vector(name, v, registry) for name in names]
+        if fmt == "json":
+            click.echo(formats.vectors_json(results))
+        elif fmt == "csv":
+            click.echo(formats.vectors_csv(results), nl=False)
+        else:
+            for table in formats.vector_tables(results):
+                rich_console().print(table)
+        return
     bounds = [parse_spec(name, registry) for name in names]
     x = np.array(parse_points(at)) if at is not None else linspace(window[0], window[1], num)
     evaluations = [evaluate(b, x, dtype) for b in bounds]
@@ -370,10 +394,9 @@ SATURATION_OPTION = click.option(
 def check_streaming_grid(window: tuple[float, float], num: int, saturation: float | None = None) -> None:
     """Validate --range, --num (streamed: bounded by time, not memory) and --saturation up front."""
     from actplot.analysis import check_saturation
-    from actplot.numerics import check_num, check_window
+    from actplot.numerics import check_grid
 
-    check_window(*window)
-    check_num(num, streaming=True)
+    check_grid(window[0], window[1], num)
     if saturation is not None:
         check_saturation(saturation)
 

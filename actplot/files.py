@@ -1,4 +1,8 @@
-"""Atomic writes: a temporary file in the same folder, then os.replace. Whole files or nothing."""
+"""Atomic writes: a temporary file in the same folder, then os.replace. Whole files or nothing.
+
+A path that is a symbolic link is written through: the file it points to is replaced (atomically,
+beside itself) and the link stays a link, as ``cp`` and editors do.
+"""
 
 from __future__ import annotations
 
@@ -31,7 +35,9 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     On any exception (KeyboardInterrupt included) the temporary file is removed and ``path`` is
     left as it was. OS errors become :class:`OutputError` with a one-line message.
     """
-    target = Path(path)
+    given = Path(path)
+    # write through a symlink (to where it points, even if that file does not exist yet)
+    target = Path(os.path.realpath(given)) if given.is_symlink() else given
     folder = target.parent if str(target.parent) else Path(".")
     if target.is_dir():
         raise OutputError(f"cannot write {target}: it is a directory")

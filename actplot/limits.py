@@ -1,10 +1,12 @@
-"""Time limits for third-party code: a plugin that hangs becomes an error naming it."""
+"""Guards for third-party code: a plugin that hangs becomes an error naming it, and what a plugin
+prints goes to stderr, never into actplot's stdout (which may be JSON, CSV or markdown)."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 
@@ -43,3 +45,10 @@ def time_limit(what: str) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+@contextlib.contextmanager
+def plugin_call(what: str) -> Iterator[None]:
+    """Run plugin code: under :func:`time_limit`, with its ``print`` output sent to stderr."""
+    with contextlib.redirect_stdout(sys.stderr), time_limit(what):
+        yield

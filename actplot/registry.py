@@ -22,7 +22,7 @@ from typing import Any
 from actplot.activations import BUILTIN_MODULES
 from actplot.declare import FAMILIES, Activation, Param
 from actplot.errors import UnknownActivationError
-from actplot.limits import time_limit
+from actplot.limits import plugin_call
 
 ENTRY_POINT_GROUP = "actplot.activations"
 PLUGINS_ENV = "ACTPLOT_PLUGINS"
@@ -217,7 +217,7 @@ def load_registry(plugins: Sequence[str] = (), autoload: bool | None = None, env
             if source == BUILTIN_SOURCE:
                 obj = importlib.import_module(target)
             else:
-                with time_limit(f"plugin {source!r}: loading"):  # a plugin that hangs on import
+                with plugin_call(f"plugin {source!r}: loading"):  # a plugin that hangs on import
                     obj = target.load() if hasattr(target, "load") else _import_plugin(target)
             declared = collect(obj)
         except Exception as exc:  # a broken plugin must never take the tool down
