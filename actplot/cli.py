@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from actplot import __version__
+from actplot.columns import COLUMNS
 from actplot.errors import FAILURE_EXIT, USAGE_EXIT, ActplotError
 
 if TYPE_CHECKING:  # the registry loads numpy and the built-ins: not for --help
@@ -406,8 +407,8 @@ DTYPE_OPTION = click.option(
     type=click.Choice(["float64", "float32", "float16"]),
     default="float64",
     show_default=True,
-    help="Analyse in this precision: a gradient that underflows to exactly 0 in it counts as "
-    "zero-gradient, which is what training in that precision sees.",
+    help="Analyse the exact results correctly rounded to this format: the best any implementation "
+    "in it can do (frameworks may do worse; a gradient that rounds to 0 is 'flushed').",
 )
 
 
@@ -423,14 +424,33 @@ def _progress(total: int, label: str) -> tuple[Callable[[Any], None], Callable[[
     return (lambda _item: progress.advance(task)), progress.stop
 
 
-@cli.command("compare")
+COMPARE_HELP = """Compare activations: ranges, dead, flushed and saturating regions, f(0), f'(0), max |f'|, E[f].
+
+    Regions are exact to adjacent floats and the same for any --num: the analysis samples each
+    window itself and refines every boundary (--num is the grid for extremes and non-finite
+    counts). The grid is streamed, so memory does not grow with --num. With no names, every
+    registered activation is compared. TAU is --saturation; E[...] is over z ~ N(0, 1).
+
+    \b
+    Examples:
+      actplot compare --range -10 10
+      actplot compare sigmoid tanh relu elu --sort -saturation
+      actplot compare gelu silu mish --format json
+      actplot compare sigmoid --dtype float32 --saturation 1e-3
+
+    Columns:
+
+""" + "\n\n".join(f"    {c.header}: {c.definition}" for c in COLUMNS)
+
+
+@cli.command("compare", help=COMPARE_HELP)
 @names_argument(required=False)
 @grid_options(-10.0, 10.0, 10_001)
 @SATURATION_OPTION
 @DTYPE_OPTION
 @click.option("--sort", "sort", metavar="COLUMN", help="Sort rows by a column (prefix '-' for descending): "
-              "name, output_min, output_max, zero_gradient, saturation, grad_at_zero, value_at_zero, max_abs_grad, "
-              "monotonic, zero_centered, continuity.")  # fmt: skip
+              "name, output_min, output_max, zero_gradient, dead, flushed, saturation, near_stationary, grad_at_zero, "
+              "value_at_zero, max_abs_grad, monotonic, gaussian_mean, zero_centered, gain, continuity.")  # fmt: skip
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown"]), default="table", show_default=True
 )
@@ -446,20 +466,6 @@ def compare_command(
     sort: str | None,
     fmt: str,
 ) -> None:
-    """Compare activations: output range, zero-gradient and saturation regions, f'(0), max |f'|.
-
-    Zero-gradient regions are where f'(x) == 0 exactly (dead units); saturation regions are where
-    0 < |f'(x)| < TAU (vanishing gradients). Boundaries are exact to 1e-9 of the window's width,
-    whatever --num is; the grid is streamed, so memory does not grow with --num. With no names,
-    every registered activation is compared.
-
-    \b
-    Examples:
-      actplot compare --range -10 10
-      actplot compare sigmoid tanh relu elu --sort -saturation
-      actplot compare gelu silu mish --format json
-      actplot compare sigmoid --dtype float32 --saturation 1e-3
-    """
     from actplot import formats
     from actplot.analysis import compare
     from actplot.spec import bind, parse_spec

@@ -1,5 +1,5 @@
 """What each column of ``actplot compare`` means: one definition shared by the table, the JSON,
-``compare --help`` and the README (a test checks the README carries each one word for word)."""
+``compare --help`` and the README (tests check that help and README carry each word for word)."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "dead (f′ = 0)",
         ("dead", "dead_fraction"),
-        "where f′ is exactly 0 as mathematics: units there get no gradient at all (relu for x < 0).",
+        "where f′ is exactly 0 as mathematics: units there get no gradient at all (relu for x ≤ 0, f′(0) = 0 as in PyTorch).",
     ),
     Column(
         "flushed",
@@ -50,9 +50,9 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "near-stationary",
         ("near_stationary", "near_stationary_fraction"),
-        "0 < |f′| < TAU on a band with larger gradients on both sides: f′ passing through a "
-        "stationary point (gaussian's maximum at 0, silu's minimum), not a tail; 'saturation' in "
-        "JSON is both kinds together.",
+        "0 < |f′| < TAU on a band around a stationary point, or with larger gradients on both "
+        "sides (gaussian's maximum at 0, silu's minimum): not a tail; 'saturation' in JSON is both "
+        "kinds together.",
     ),
     Column(
         "stationary points",
@@ -90,8 +90,3 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column("smooth", ("continuity",), "the continuity class: C-1 (jumps), C0 (kinks), C1, C2, …, C∞."),
 )
-
-
-def help_text() -> str:
-    """The column definitions as lines for ``compare --help``."""
-    return "\n".join(f"  {c.header}: {c.definition}" for c in COLUMNS)

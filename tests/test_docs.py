@@ -48,3 +48,11 @@ def test_repository_gallery_is_up_to_date(registry):
 @pytest.mark.parametrize("name", sorted(cli.commands))
 def test_every_command_is_in_the_readme(name):
     assert f"actplot {name}" in README or f"`{name} " in README
+
+
+def test_readme_defines_every_compare_column_word_for_word():
+    from actplot.columns import COLUMNS
+
+    text = " ".join(README.split())
+    for column in COLUMNS:
+        assert " ".join(column.definition.split()) in text, column.header
