@@ -33,7 +33,8 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "dead (f′ = 0)",
         ("dead", "dead_fraction"),
-        "where f′ is exactly 0 as mathematics: units there get no gradient at all (relu for x ≤ 0, f′(0) = 0 as in PyTorch).",
+        "where f′ is exactly 0 as mathematics: units there get no gradient at all (relu for x ≤ 0, "
+        "f′(0) = 0 as in PyTorch).",
     ),
     Column(
         "flushed",
