@@ -68,9 +68,9 @@ def smht_d(x, a=1, b=1, c=1, d=1):
 REFERENCES: dict[str, Ref] = {
     "identity": Ref(lambda x: x, lambda x: mp.mpf(1)),
     "binary_step": Ref(lambda x: step(x >= 0), lambda x: mp.mpf(0)),
-    "exponential": Ref(mp.exp),
+    "exponential": Ref(mp.exp, mp.exp),
     "gaussian": Ref(lambda x: mp.exp(-x * x), lambda x: -2 * x * mp.exp(-x * x)),
-    "sinusoid": Ref(mp.sin),
+    "sinusoid": Ref(mp.sin, mp.cos),
     "sinc": Ref(
         lambda x: mp.sin(x) / x if x != 0 else mp.mpf(1),
         lambda x: (x * mp.cos(x) - mp.sin(x)) / x**2 if x != 0 else mp.mpf(0),
@@ -95,7 +95,9 @@ REFERENCES: dict[str, Ref] = {
     ),
     "celu": Ref(lambda x: x if x > 0 else mp.exp(x) - 1, lambda x: mp.mpf(1) if x > 0 else mp.exp(x)),
     "softplus": Ref(lambda x: mp.log1p(mp.exp(x)), lambda x: sig(x)),
-    "squareplus": Ref(lambda x: (x + mp.sqrt(x * x + 4)) / 2),
+    # for x < 0, (x + sqrt(x^2 + 4)) / 2 = 2 / (sqrt(x^2 + 4) - x): the same number, without a
+    # cancellation that would need 600 digits at x = -1e300
+    "squareplus": Ref(lambda x: (x + mp.sqrt(x * x + 4)) / 2 if x >= 0 else 2 / (mp.sqrt(x * x + 4) - x)),
     "sparse_plus": Ref(
         lambda x: mp.mpf(0) if x <= -1 else (x if x >= 1 else (x + 1) ** 2 / 4),
         lambda x: mp.mpf(0) if x <= -1 else (mp.mpf(1) if x >= 1 else (x + 1) / 2),
@@ -121,7 +123,8 @@ REFERENCES: dict[str, Ref] = {
     "sqnl": Ref(sqnl, lambda x: mp.mpf(0) if abs(x) > 2 else 1 - abs(x) / 2),
     "smht": Ref(smht, smht_d, extra=abs),
     "tanhshrink": Ref(lambda x: x - mp.tanh(x), lambda x: mp.tanh(x) ** 2),
-    "gelu": Ref(lambda x: x * mp.ncdf(x)),
+    # below x = -1e5, x Phi(x) < 1e-2e9: zero in float64 (and mpmath's erfc overflows computing it)
+    "gelu": Ref(lambda x: x * mp.ncdf(x) if x > -1e5 else mp.mpf(0)),
     "gelu_tanh": Ref(gelu_tanh, extra=lambda x: 2 * abs(gelu_tanh_u(mp.mpf(x)))),
     "silu": Ref(lambda x: x * sig(x)),
     "mish": Ref(lambda x: x * mp.tanh(mp.log1p(mp.exp(x)))),
@@ -154,7 +157,7 @@ def precision_for(x: float, ref: Ref) -> int:
         digits += max(0, int(-2.5 * mp.log10(abs(mp.mpf(x)))))
     if ref.extra is not None:
         with mp.workdps(30):
-            digits += min(400, int(0.9 * float(ref.extra(x))))
+            digits += int(0.9 * min(float(ref.extra(x)), 400 / 0.9))
     return digits
 
 
@@ -164,8 +167,17 @@ def reference(name: str, x: float) -> tuple[mp.mpf, mp.mpf]:
     with mp.workdps(precision_for(x, ref)):
         xm = mp.mpf(x)
         value = ref.f(xm)
-        slope = ref.d(xm) if ref.d is not None else mp.diff(ref.f, xm)
+        slope = ref.d(xm) if ref.d is not None else mp.diff(ref.f, xm, h=_step(xm))
         return +value, +slope
+
+
+def _step(x: mp.mpf) -> mp.mpf | None:
+    """mpmath's default difference step is absolute: at |x| = 1e308 x + h == x and the derivative
+    comes out 0. Far out, a step relative to |x| (half the working digits) keeps it exact for
+    the functions that use it (none oscillates: sinusoid has its derivative written out)."""
+    if abs(x) < 1e6:
+        return None
+    return abs(x) * mp.mpf(10) ** (-(mp.mp.dps // 2))
 
 
 def second_derivative(name: str, x: float) -> mp.mpf:

@@ -19,13 +19,26 @@ SPECIAL_POINTS = [
     708.0, 709.78, 710.0, 720.0, 745.0, 800.0, 1000.0,
     0.7517915246935645, 0.7524614220710163, 1.278464542761074, 1.1924312145154952, 0.881373587019543,
     4.493409457909064, 8.374388923067457, 7.15, 11.2, 21.2, 37.6,
+    # the trust review's points: gelu's tail (18.2, 37.7), gelu_tanh' through subnormals (21.2),
+    # mish' (1.65), the floats nearest the roots of gelu', elish', mish' and around them
+    18.2, 37.7, 1.6499999999999986, 0.751625, 0.78738, 0.881375, 1.1925, 169.23, 5.93, 0.56,
+    # the whole float range
+    1e300, 1e308, 1.7976931348623157e308,
 ]  # fmt: skip
 
 
 def grid() -> np.ndarray:
     """The points every built-in is measured at: dense over [-1000, 1000] and [-40, 40], plus specials."""
     special = np.array(SPECIAL_POINTS)
-    points = np.concatenate([np.linspace(-1000, 1000, 2001), np.linspace(-40, 40, 1601), special, -special])
+    points = np.concatenate(
+        [
+            np.linspace(-1000, 1000, 2001),
+            np.linspace(-40, 40, 1601),
+            np.linspace(-1.6, -0.6, 201),  # around the roots of f' of the self-gated units
+            special,
+            -special,
+        ]
+    )
     return np.unique(points)
 
 

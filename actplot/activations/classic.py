@@ -129,7 +129,9 @@ def _sinc_grad(x):
     output_range=OutputRange.between(-0.21723362821122166, 1.0, True, True),
     continuity="C∞",
     notes="Unnormalised sin(x)/x, as in the activation-function literature; numpy's np.sinc and "
-    "torch.sinc are the normalised sin(pi x)/(pi x).",
+    "torch.sinc are the normalised sin(pi x)/(pi x). Accuracy: f within 4 ulp; f' within 4 ulp "
+    "except next to its roots (4.493, 7.725, ...), where x cos x - sin x cancels: 1.1e15 plain "
+    "ulp at the float nearest 4.4934 (f' ~ 1e-17 there), within 4 in the mixed measure.",
 )
 def sinc(x):
     """The unnormalised cardinal sine sin(x)/x, 1 at 0."""
@@ -156,4 +158,5 @@ def _bent_parts(x):
 def bent_identity(x):
     """The bent identity: the identity plus half a hyperbola, smooth and unbounded."""
     _, q = _bent_parts(x)
-    return 0.5 * q + x
+    with np.errstate(over="ignore"):  # beyond x = 1.2e308 the true value exceeds the largest float
+        return 0.5 * q + x

@@ -54,7 +54,8 @@ def elu(x, alpha):
 )
 def selu(x):
     """Scaled ELU with the self-normalising constants."""
-    return np.where(x > 0, SELU_SCALE * x, (SELU_SCALE * SELU_ALPHA) * np.expm1(np.minimum(x, 0.0)))
+    with np.errstate(over="ignore"):  # above x = 1.7e308 the true value exceeds the largest float
+        return np.where(x > 0, SELU_SCALE * x, (SELU_SCALE * SELU_ALPHA) * np.expm1(np.minimum(x, 0.0)))
 
 
 @activation(
@@ -178,14 +179,16 @@ def _squareplus_parts(x, b):
     # Beyond |x| = 1e150, sqrt(x^2 + b) == |x| in float64, and x^2 would overflow.
     xc = np.clip(x, -1e150, 1e150)
     r = np.where(np.abs(x) > 1e150, np.abs(x), np.sqrt(xc * xc + b))
-    return r, np.where(x < 0, r - x, 1.0)
+    with np.errstate(over="ignore"):  # r - x = inf from x = -9e307: then b / (r - x) is 0 as it should
+        return r, np.where(x < 0, r - x, 1.0)
 
 
 def _squareplus_grad(x, b):
     r, gap = _squareplus_parts(x, b)
     safe = np.where(r == 0, 1.0, r)
     # 1 + x/r cancels for x << 0, where it equals b / (r (r - x)); at b = 0, x = 0 (ReLU) it is 0.
-    grad = np.where(x < 0, 0.5 * b / (safe * gap), 0.5 * (1.0 + x / safe))
+    with np.errstate(over="ignore"):  # r (r - x) overflows where f' is far below the smallest float
+        grad = np.where(x < 0, 0.5 * b / (safe * gap), 0.5 * (1.0 + x / safe))
     return np.where(r == 0, 0.0, grad)
 
 
@@ -204,7 +207,7 @@ def _squareplus_grad(x, b):
 )
 def sparse_plus(x):
     """Sparse plus: zero, then a parabola, then the identity."""
-    u = x + 1.0
+    u = np.clip(x, -1.0, 1.0) + 1.0  # the discarded branch must not overflow at 1e308
     return np.where(x <= -1, 0.0, np.where(x >= 1, x, 0.25 * u * u))
 
 

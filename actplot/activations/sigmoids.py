@@ -167,7 +167,8 @@ def _alpha_x2(x, alpha):
     """alpha x^2 as (alpha |x|) |x|: finite wherever the true value is (alpha = 1e-300 at
     x = 1e200 gives 1e100, where x * x alone overflows), inf only where it is above 1.8e308."""
     ax = np.abs(x)
-    return (alpha * ax) * ax
+    with np.errstate(over="ignore"):  # inf is the answer there (see isru)
+        return (alpha * ax) * ax
 
 
 @activation(
@@ -185,7 +186,8 @@ def _alpha_x2(x, alpha):
 def sqnl(x):
     """Square nonlinearity: a quadratic sigmoid that saturates exactly at ±2."""
     # x (1 - |x|/4) rather than x - x^2/4: a product, so no cancellation.
-    return np.where(x > 2, 1.0, np.where(x < -2, -1.0, x * (1.0 - 0.25 * np.abs(x))))
+    xc = np.clip(x, -2.0, 2.0)  # the discarded branch must not overflow at 1e308
+    return np.where(x > 2, 1.0, np.where(x < -2, -1.0, xc * (1.0 - 0.25 * np.abs(xc))))
 
 
 def _smht_clip(x, a, b, c, d):
