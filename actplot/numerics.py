@@ -257,9 +257,49 @@ def evaluate(
     def work(start: int) -> None:
         part = slice(start, start + chunk)
         with np.errstate(all="ignore"):
-            y[part], dy[part] = evaluate_chunk(bound, x64[part], method)
+            y64, dy[part] = evaluate_chunk(bound, x64[part], method)
+            y[part] = y64
+            if target != np.float64:
+                y[part] = break_ties(bound, x64[part], y64, y[part], method)
 
     starts = range(0, x64.size, chunk)
     # numpy releases the GIL inside ufuncs: chunks on all cores, each writing its own slice
     map_threads(work, starts, 1 if is_plugin(bound) or len(starts) < 4 else workers)
     return Evaluation(bound, x_out, y, dy, bound.derivative_kind, method)
+
+
+#: Below this |x| a float64 result equal to f(0) + f'(0) x has dropped its Taylor remainder.
+TIE_REACH = 1e-20
+
+
+def break_ties(
+    bound: BoundActivation, x: np.ndarray, y64: np.ndarray, rounded: np.ndarray, method: str | None
+) -> np.ndarray:
+    """Correct double rounding where the float64 result is exactly halfway between two values of
+    the narrower format.
+
+    Rounding float64 to float32 is exact rounding of the float64 value, but that value is itself
+    rounded: silu(61 * 2^-149) = 30.5000...013 * 2^-149 is 30.5 * 2^-149 in float64, a float32
+    tie that round-to-even sends to 30 instead of 31. For tiny |x| (the only place such ties
+    occur for the built-ins: results that are f(0) + f'(0) x exactly), the sign of the lost
+    remainder f(x) - f(0) - f'(0) x is that of the leading Taylor term, read off at h = 1e-3
+    with the sign of x; the tie goes to the neighbour on that side.
+    """
+    target = rounded.dtype
+    as64 = rounded.astype(np.float64)
+    other = np.where(
+        as64 > y64, np.nextafter(rounded, target.type(-np.inf)), np.nextafter(rounded, target.type(np.inf))
+    )
+    tie = (as64 != y64) & (np.abs(as64 - y64) == np.abs(other.astype(np.float64) - y64)) & (np.abs(x) < TIE_REACH)
+    if not tie.any():
+        return rounded
+    f0, d0 = (float(v[0]) for v in evaluate_chunk(bound, np.zeros(1), method))
+    xt = x[tie]
+    linear = f0 + d0 * xt
+    h = np.copysign(1e-3, xt)
+    fh = evaluate_chunk(bound, h, method)[0]
+    remainder = np.sign(fh - f0 - d0 * h)
+    out = rounded.copy()
+    chosen = np.where(remainder * (other[tie].astype(np.float64) - y64[tie]) > 0, other[tie], rounded[tie])
+    out[tie] = np.where(linear == y64[tie], chosen, rounded[tie])
+    return out
