@@ -125,6 +125,10 @@ class Compiled:
     breakpoints: tuple[float, ...]
 
     def evaluate(self, x: np.ndarray) -> Dual:
+        if np.iscomplexobj(x):
+            # a complex-step probe: refuse it (the numeric derivative then uses central
+            # differences) rather than drop the imaginary part with a ComplexWarning
+            raise TypeError("expressions are evaluated for real x only")
         with np.errstate(all="ignore"):
             result = _Evaluator(self.registry, np.asarray(x, dtype=float)).visit(self.tree)
         value = np.broadcast_to(np.asarray(result.v, dtype=float), np.shape(x))

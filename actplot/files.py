@@ -15,6 +15,8 @@ from typing import BinaryIO
 
 from actplot.errors import OutputError
 
+_PLAIN = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:=,")
+
 TEMP_PREFIX = ".actplot-tmp-"
 #: Temporary files being written now, for a process that must stop at once (remove_in_flight).
 _IN_FLIGHT: set[Path] = set()
@@ -87,3 +89,20 @@ def write_with(path: str | os.PathLike[str], writer: Callable[[BinaryIO], object
 def leftover_temporaries(folder: str | os.PathLike[str]) -> list[Path]:
     """Temporary files a killed run may have left (only SIGKILL can leave one)."""
     return sorted(Path(folder).glob(TEMP_PREFIX + "*"))
+
+
+def file_stem(label: str) -> str:
+    """A file name for an activation's label, different for different labels.
+
+    ``elu:alpha=0.5`` gives ``elu-alpha-0.5`` (':', '=' and ',' become '-'); a label with any
+    other character (a sign, an operator: ``threshold:value=-1``, ``x*sigmoid(-x)``) also gets 8
+    hex digits of its SHA-256, since dropping the character would make ``value=-1`` and
+    ``value=1``, or ``sigmoid(x)`` and ``sigmoid(-x)``, the same file.
+    """
+    import hashlib
+    import re
+
+    readable = re.sub(r"[^A-Za-z0-9_.]+", "-", label).strip("-")[:100] or "activation"
+    if set(label) <= _PLAIN:
+        return readable
+    return f"{readable}-{hashlib.sha256(label.encode()).hexdigest()[:8]}"

@@ -428,6 +428,13 @@ def _coloured(row: list[str]) -> list[str]:
     return cells
 
 
+def dtype_text(dtype: str) -> str:
+    """'float32 (exact results correctly rounded: the best possible, not a framework's)'."""
+    if dtype == "float64":
+        return "float64"
+    return f"{dtype} (exact results correctly rounded: the best possible in {dtype}, not what a framework computes)"
+
+
 def comparison_table(comparison: Any, width: int = WIDE_TABLE) -> Any:
     """A rich renderable: one table on a wide terminal, one record per activation on a narrow one."""
     from rich import box
@@ -438,7 +445,7 @@ def comparison_table(comparison: Any, width: int = WIDE_TABLE) -> Any:
     lo, hi = comparison.window
     title = (
         f"x in [{number(lo)}, {number(hi)}], {comparison.num:,} points, "
-        f"saturation 0 < |f'| < {number(comparison.saturation_threshold)}, {comparison.dtype}"
+        f"saturation 0 < |f'| < {number(comparison.saturation_threshold)}, {dtype_text(comparison.dtype)}"
     )
     rows = comparison_rows(comparison)
     # one wide table only where every column fits unfolded; else one record per activation

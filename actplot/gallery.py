@@ -62,9 +62,9 @@ class CheckReport:
 
 
 def page_name(bound: BoundActivation, fmt: str) -> str:
-    import re
+    from actplot.files import file_stem
 
-    return re.sub(r"[^A-Za-z0-9_.]+", "-", bound.label).strip("-") + "." + fmt
+    return file_stem(bound.label) + "." + fmt
 
 
 def fingerprint(bound: BoundActivation, options: GalleryOptions) -> str:
@@ -235,6 +235,8 @@ def build_gallery(
     if not os.access(folder, os.W_OK):
         raise OutputError(f"cannot write into {folder}: permission denied")
 
+    # one page per label: the same activation named twice is drawn once, never overwritten
+    bounds = list({b.label: b for b in bounds}.values())
     _WORK, _OPTIONS, _OUT = list(bounds), options, folder
     report = GalleryReport()
     prints: dict[int, str] = {}

@@ -81,12 +81,32 @@ class PlotOptions:
             )
 
 
-def legend_label(bound: BoundActivation) -> str:
-    """'elu (α=0.5)': the name, and the parameters that differ from the defaults."""
-    changed = [(k, v) for k, v in bound.params if v != bound.activation.defaults[k]]
-    if not changed:
+#: Expressions longer than this are shortened in legends (the full text is in the title).
+LABEL_LENGTH = 40
+
+
+def legend_label(bound: BoundActivation, always: Sequence[str] = ()) -> str:
+    """'elu (α=0.5)': the name, and the parameters that differ from the defaults or are in
+    ``always`` (the swept ones: a sweep labels its default member 'elu (α=1)', not 'elu'). An
+    expression is labelled by its text, shortened with '…' past LABEL_LENGTH characters."""
+    from actplot.numerics import EXPRESSION_SOURCE
+
+    if bound.activation.source == EXPRESSION_SOURCE:
+        text = bound.label
+        return text if len(text) <= LABEL_LENGTH else text[: LABEL_LENGTH - 1] + "…"
+    shown = [(k, v) for k, v in bound.params if k in always or v != bound.activation.defaults[k]]
+    if not shown:
         return bound.name
-    return f"{bound.name} ({', '.join(f'{GREEK.get(k, k)}={format_value(v)}' for k, v in changed)})"
+    return f"{bound.name} ({', '.join(f'{GREEK.get(k, k)}={format_value(v)}' for k, v in shown)})"
+
+
+def swept_parameters(bounds: Sequence[BoundActivation]) -> tuple[str, ...]:
+    """The parameters that take more than one value among activations of the same name."""
+    values: dict[tuple[str, str], set[Any]] = {}
+    for b in bounds:
+        for k, v in b.params:
+            values.setdefault((b.name, k), set()).add(repr(v))
+    return tuple(sorted({k for (_name, k), seen in values.items() if len(seen) > 1}))
 
 
 def colours(count: int, options: PlotOptions) -> list[str]:
@@ -118,19 +138,46 @@ def _styles(options: PlotOptions) -> list[Any]:
     return styles
 
 
-def _shade(ax: Any, curves: Sequence[Curve], shade_colours: Sequence[str], options: PlotOptions, legend: bool) -> None:
+#: Hatches per kind of region, for the first and second shaded activation: hatch lines in the
+#: activation's own colour, no fill, so where two regions overlap both patterns stay visible in
+#: their legend colours (two translucent fills blended into a grey that matched neither).
+HATCHES = {
+    "dead": ("///", "\\\\\\"),
+    "flushed": ("xx", "++"),
+    "saturation": ("..", "oo"),
+    "near-stationary": ("||", "--"),
+}
+
+
+def _shade(
+    ax: Any,
+    curves: Sequence[Curve],
+    shade_colours: Sequence[str],
+    options: PlotOptions,
+    legend: bool,
+    labels: Sequence[str] | None = None,
+) -> None:
     from actplot.analysis import analyze
 
-    for curve, colour in zip(curves, shade_colours, strict=True):
+    tau = format_value(options.saturation)
+    for index, (curve, colour) in enumerate(zip(curves, shade_colours, strict=True)):
         # Boundaries do not depend on num (see analysis), so a capped grid gives the same spans.
         result = analyze(curve.bound, options.window, min(options.num, 100_001), options.saturation)
-        name = legend_label(curve.bound)
-        for i, span in enumerate(result.zero_gradient):
-            label = f"{name}: f′ = 0" if legend and i == 0 else None
-            ax.axvspan(span.lo, span.hi, facecolor=colour, alpha=0.13, hatch="//", edgecolor=colour, lw=0, label=label)
-        for i, span in enumerate(result.saturation):
-            label = f"{name}: 0 < |f′| < {format_value(options.saturation)}" if legend and i == 0 else None
-            ax.axvspan(span.lo, span.hi, facecolor=colour, alpha=0.07, lw=0, label=label)
+        name = labels[index] if labels is not None else legend_label(curve.bound)
+        kinds = (
+            ("dead", result.dead, "f′ = 0"),
+            ("flushed", result.flushed, "f′ underflows to 0"),
+            ("saturation", result.saturation_tails, f"0 < |f′| < {tau}"),
+            ("near-stationary", result.near_stationary, f"0 < |f′| < {tau} (near-stationary)"),
+        )
+        for kind, spans, what in kinds:
+            hatch = HATCHES[kind][index % 2]
+            for i, span in enumerate(spans):
+                label = f"{name}: {what}" if legend and i == 0 else None
+                ax.axvspan(
+                    span.lo, span.hi, facecolor="none", edgecolor=colour, hatch=hatch, lw=0, alpha=0.55,
+                    label=label, zorder=0.5,
+                )  # fmt: skip
 
 
 def _decorate(ax: Any, options: PlotOptions) -> None:
@@ -152,7 +199,7 @@ def _draw(ax: Any, curve: Curve, colour: str, what: str, label: str | None) -> N
             ax.plot(xs, ys, "o", color=colour, ms=4, zorder=5)
 
 
-def _zoom_flat_left(ax: Any, curves: Sequence[Curve], palette: Sequence[str]) -> None:
+def _zoom_flat_left(ax: Any, curves: Sequence[Curve], palette: Sequence[str], derivative: bool = True) -> None:
     """An inset on x < 0 when a curve's negative side is too flat to see (leaky_relu's 0.01 slope)."""
     import numpy as np
 
@@ -165,12 +212,19 @@ def _zoom_flat_left(ax: Any, curves: Sequence[Curve], palette: Sequence[str]) ->
             flat.append(c)
     if not flat or total == 0:
         return
-    inset = ax.inset_axes((0.06, 0.5, 0.36, 0.36))
+    # inside the axes, clear of the main y tick labels: the inset's own tick labels go on its
+    # right-hand side, and its left edge keeps a margin from the main axes' spine
+    inset = ax.inset_axes((0.1, 0.52, 0.34, 0.34))
     for c in curves:
         mask = c.x <= 0
-        inset.plot(c.x[mask], c.y[mask], color=palette[curves.index(c)], lw=1.5)
+        colour = palette[curves.index(c)]
+        inset.plot(c.x[mask], c.y[mask], color=colour, lw=1.5)
+        if derivative and c in flat:
+            # the flat side's f' (leaky_relu's 0.01) is lost against the zero line in the main axes
+            dmask = c.dy_x <= 0
+            inset.plot(c.dy_x[dmask], c.dy[dmask], color=colour, lw=1.2, ls="--")
     inset.set_title("x < 0, zoomed", fontsize=8)
-    inset.tick_params(labelsize=7)
+    inset.tick_params(labelsize=7, left=False, labelleft=False, right=True, labelright=True)
     inset.grid(True, alpha=0.25)
 
 
@@ -216,7 +270,10 @@ def make_figure(
         fig = factory(figsize=options.size, dpi=options.dpi, layout=None if single else "constrained")
         if single:
             fig.subplots_adjust(left=0.08, right=0.98, bottom=0.1, top=0.92 if len(bounds) == 1 else 0.97)
-        labels = [legend_label(b) + (" (numeric f′)" if c.numeric else "") for b, c in zip(bounds, curves, strict=True)]
+        swept = swept_parameters(bounds)
+        labels = [
+            legend_label(b, swept) + (" (numeric f′)" if c.numeric else "") for b, c in zip(bounds, curves, strict=True)
+        ]
         if options.layout == "grid":
             n = len(curves)
             cols = math.ceil(math.sqrt(n))
@@ -233,12 +290,21 @@ def make_figure(
                 if options.derivative:
                     _draw(ax, curves[i], palette[i], "df", "f′")
                 ax.set_title(labels[i], fontsize=10)
+                if i >= n - cols:  # the bottom panel of each column
+                    ax.set_xlabel("x")
+            # one legend for the figure: which line is f and which f′ (the same in every panel)
+            from matplotlib.lines import Line2D
+
+            keys = [Line2D([], [], color="0.35", lw=1.6, label="f")]
+            if options.derivative:
+                keys.append(Line2D([], [], color="0.35", lw=1.6, ls="--", label="f′"))
+            fig.legend(handles=keys, loc="outside lower center", ncols=len(keys), fontsize=8, frameon=False)
         elif options.layout == "stacked":
             top, bottom = fig.subplots(2, 1, sharex=True)
             for ax in (top, bottom):
                 _decorate(ax, options)
                 if shade:
-                    _shade(ax, curves, palette, options, legend=ax is top)
+                    _shade(ax, curves, palette, options, legend=ax is top, labels=labels)
             for curve, colour, label in zip(curves, palette, labels, strict=True):
                 _draw(top, curve, colour, "f", label)
                 _draw(bottom, curve, colour, "df", f"{label}′")
@@ -252,16 +318,20 @@ def make_figure(
             ax = fig.subplots()
             _decorate(ax, options)
             if shade:
-                _shade(ax, curves, palette, options, legend=True)
+                _shade(ax, curves, palette, options, legend=True, labels=labels)
             for curve, colour, label in zip(curves, palette, labels, strict=True):
                 _draw(ax, curve, colour, "f", label)
                 if options.derivative:
                     _draw(ax, curve, colour, "df", f"{label}′")
             ax.set_xlabel("x")
             ax.legend(fontsize=8, loc="lower right", ncols=1 if len(curves) < 5 else 2)
-            _zoom_flat_left(ax, curves, palette)
+            _zoom_flat_left(ax, curves, palette, options.derivative)
         if len(bounds) == 1:
-            fig.suptitle(title_for(labels[0], bounds[0].activation.formula), fontsize=11)
+            act = bounds[0].activation
+            # a vector-valued activation is drawn through its one-dimensional view: its vector
+            # formula over that curve would misdescribe it
+            title = f"{labels[0]}: {act.vector_view}" if act.vector_view else title_for(labels[0], act.formula)
+            fig.suptitle(title, fontsize=11)
         for ax in fig.axes:
             _finite_limits(ax)
     return fig
@@ -336,7 +406,11 @@ def save_figure(fig: Figure, path: str | os.PathLike[str]) -> Path:
 
 def default_output(bounds: Sequence[BoundActivation]) -> Path:
     """``<names>.png`` in the current directory: relu_elu.png, elu-alpha-0.5.png."""
-    import re
+    from actplot.files import file_stem
 
-    stem = "_".join(re.sub(r"[^A-Za-z0-9_.]+", "-", b.label).strip("-") for b in bounds)
-    return Path((stem[:120] or "activations") + ".png")
+    stem = "_".join(file_stem(b.label) for b in bounds)
+    if len(stem) > 150:  # still one name per list of labels when shortened
+        import hashlib
+
+        stem = stem[:141] + "-" + hashlib.sha256(stem.encode()).hexdigest()[:8]
+    return Path((stem or "activations") + ".png")

@@ -53,7 +53,7 @@ def test_shaded_spans_equal_the_analysis_regions():
 def test_relu_zero_gradient_span_is_hatched():
     fig = actplot.plot("relu")
     (patch,) = fig.axes[0].patches
-    assert (patch.get_x(), patch.get_x() + patch.get_width()) == (-5.0, 0.0) and patch.get_hatch() == "//"
+    assert (patch.get_x(), patch.get_x() + patch.get_width()) == (-5.0, 0.0) and patch.get_hatch() == "///"
 
 
 def test_shading_is_off_by_default_for_many_and_can_be_forced():
@@ -127,7 +127,9 @@ def test_sweep_colours_follow_a_sequential_colormap(runner, tmp_path):
 
     fig = make_figure(bounds, PlotOptions(sequential=True, shade=False))
     drawn = [
-        line.get_color() for line in fig.axes[0].get_lines() if line.get_label() in ("elu (α=0.5)", "elu", "elu (α=2)")
+        line.get_color()
+        for line in fig.axes[0].get_lines()
+        if line.get_label() in ("elu (α=0.5)", "elu (α=1)", "elu (α=2)")  # a sweep names its default value
     ]
     assert drawn == [to_hex(colormaps["viridis"](v)) for v in (0.1, 0.475, 0.85)]
 

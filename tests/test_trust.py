@@ -331,3 +331,174 @@ def test_committed_gallery_index_is_a_gfm_table():
     assert tables, "no table parsed"
     for header, rows in tables:
         assert rows and all(r == header for r in rows)
+
+
+# --- figures and names ----------------------------------------------------------------------
+
+
+def _figure(specs, **options):
+    from actplot.plotting import PlotOptions, make_figure
+
+    bounds = [resolve(s)[0] if isinstance(s, str) else s for s in specs]
+    return make_figure(bounds, PlotOptions(**options))
+
+
+def _legend_texts(fig) -> list[str]:
+    return [t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts()]
+
+
+def test_expression_legends_name_the_expression():
+    texts = _legend_texts(_figure(["x*sigmoid(x)", "x*tanh(softplus(x))"]))
+    assert "x * sigmoid(x)" in texts and "x * tanh(softplus(x))" in texts and "expression" not in texts
+
+
+def test_a_sweep_labels_its_default_member_with_the_parameter():
+    from actplot.cli import expand_sweep
+
+    bounds, _ = expand_sweep(resolve(["elu"]), "alpha=0.5,1,2")
+    texts = _legend_texts(_figure(bounds, sequential=True))
+    assert {"elu (α=0.5)", "elu (α=1)", "elu (α=2)"} <= set(texts)
+
+
+@pytest.mark.parametrize(
+    "pair",
+    [
+        ("threshold:threshold=0.5,value=1", "threshold:threshold=0.5,value=-1"),
+        ("x*sigmoid(x)", "x*sigmoid(-x)"),
+        ("x*2", "x*(-2)"),
+    ],
+)
+def test_default_file_names_are_injective(pair):
+    from actplot.gallery import page_name
+    from actplot.plotting import default_output
+
+    a, b = (resolve(s)[0] for s in pair)
+    assert default_output([a]) != default_output([b])
+    assert page_name(a, "svg") != page_name(b, "svg")
+    assert page_name(resolve("elu:alpha=0.5")[0], "svg") == "elu-alpha-0.5.svg"  # plain labels stay readable
+
+
+def test_gallery_never_overwrites_a_page_of_the_same_run(tmp_path):
+    from actplot.gallery import GalleryOptions, build_gallery
+
+    bounds = resolve(["x*sigmoid(x)", "x*sigmoid(-x)", "relu", "relu"])
+    build_gallery(bounds, tmp_path, GalleryOptions(fmt="png"), jobs=1)
+    pages = sorted(p.name for p in tmp_path.glob("*.png") if p.name != "overview.png")
+    assert len(pages) == 3
+
+
+def _overlaps(a, b) -> bool:
+    return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
+
+
+@pytest.mark.parametrize("spec", ["leaky_relu", "leaky_relu:negative_slope=0.02", "leaky_relu:negative_slope=0.001"])
+def test_the_inset_overlaps_no_tick_label(spec):
+    fig = _figure([spec], size=(7.0, 4.4), dpi=110)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    main = fig.axes[0]
+    (inset,) = main.child_axes
+    box = inset.get_tightbbox(renderer)
+    labels = [t for t in main.get_yticklabels() + main.get_xticklabels() if t.get_text() and t.get_visible()]
+    for label in labels:
+        assert not _overlaps(box, label.get_window_extent(renderer)), label.get_text()
+
+
+def test_the_inset_shows_the_flat_derivative_too():
+    fig = _figure(["leaky_relu"])
+    (inset,) = fig.axes[0].child_axes
+    ys = [np.asarray(line.get_ydata(), dtype=float) for line in inset.get_lines()]
+    assert any(np.allclose(y[np.isfinite(y)], 0.01) for y in ys)  # leaky_relu' = 0.01 on x < 0
+
+
+def test_overlapping_regions_keep_their_own_colours():
+    from matplotlib.colors import to_rgba
+
+    fig = _figure(["relu", "elu"])
+    ax = fig.axes[0]
+    patches = [p for p in ax.patches if p.get_hatch()]
+    assert patches and all(to_rgba(p.get_facecolor())[3] == 0 for p in patches)  # hatch lines, no fill
+    hatches = {(p.get_hatch(), to_rgba(p.get_edgecolor())[:3]) for p in patches}
+    assert len({h for h, _ in hatches}) == len(hatches)  # each activation its own hatch
+
+
+def test_grid_layout_has_a_legend_and_x_labels():
+    fig = _figure(["sigmoid", "tanh", "gelu", "silu"], layout="grid")
+    assert fig.legends and [t.get_text() for t in fig.legends[0].get_texts()] == ["f", "f′"]
+    assert sum(ax.get_xlabel() == "x" for ax in fig.axes) == 2
+
+
+def test_a_vector_valued_activation_is_titled_by_its_view():
+    title = _figure(["softmax"])._suptitle.get_text()
+    assert "first component" in title and "_j" not in title
+
+
+def test_swish_takes_beta():
+    (bound,) = resolve("swish:beta=2")
+    x = np.array([-1.0, 0.3, 2.0])
+    e = evaluate(bound, x)
+    mp.mp.dps = 30
+    for xi, yi, di in zip(x, e.y, e.dy, strict=True):
+        s = 1 / (1 + mp.exp(-2 * mp.mpf(xi)))
+        assert yi == pytest.approx(float(mp.mpf(xi) * s), rel=1e-15)
+        assert di == pytest.approx(float(s * (1 + 2 * mp.mpf(xi) * (1 - s))), rel=1e-15)
+
+
+def test_check_on_an_expression_raises_no_complex_warning(runner):
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = runner.invoke(cli, ["check", "x*sigmoid(x)"])
+    assert result.exit_code == 0, result.output
+    assert not [w for w in caught if "complex" in str(w.message).lower()]
+    assert "ComplexWarning" not in result.output
+
+
+# --- formats: correct rounding at ties ------------------------------------------------------
+
+
+def _correctly_rounded_float32(true: mp.mpf) -> np.float32:
+    """The float32 nearest to ``true`` (ties to even), decided by exact comparison with the
+    midpoint of the two float32 neighbours, not by casting a rounded float64."""
+    from fractions import Fraction
+
+    t = Fraction(*mp.mpf(true).as_integer_ratio())
+    below = np.float32(float(t))
+    if Fraction(float(below)) > t:
+        below = np.nextafter(below, np.float32(-np.inf))
+    above = np.nextafter(below, np.float32(np.inf))
+    mid = (Fraction(float(below)) + Fraction(float(above))) / 2
+    if t < mid:
+        return below
+    if t > mid:
+        return above
+    return below if int(below.view(np.int32)) % 2 == 0 else above
+
+
+@pytest.mark.parametrize("spec", ["silu", "gelu", "gelu_tanh", "mish", "elish", "softplus", "sigmoid"])
+def test_float32_subnormal_results_are_correctly_rounded_at_ties(spec):
+    mp.mp.dps = 200
+    refs = {
+        "silu": lambda x: x / (1 + mp.exp(-x)),
+        "gelu": lambda x: x * mp.ncdf(x),
+        "gelu_tanh": lambda x: x / 2 * (1 + mp.tanh(mp.sqrt(2 / mp.pi) * (x + mp.mpf("0.044715") * x**3))),
+        "mish": lambda x: x * mp.tanh(mp.log1p(mp.exp(x))),
+        "elish": lambda x: x / (1 + mp.exp(-x)) if x >= 0 else (mp.exp(x) - 1) / (1 + mp.exp(-x)),
+        "softplus": lambda x: mp.log1p(mp.exp(x)),
+        "sigmoid": lambda x: 1 / (1 + mp.exp(-x)),
+    }
+    # odd multiples of float32's smallest subnormal: f(x) ~ x/2 lands on a float32 tie in float64
+    k = np.arange(1, 200, 2, dtype=np.float64)
+    x = np.concatenate([k, -k]) * 2.0**-149
+    e = evaluate(resolve(spec)[0], x, dtype="float32")
+    for xi, yi in zip(x, e.y, strict=True):
+        expected = _correctly_rounded_float32(refs[spec](mp.mpf(float(xi))))
+        assert yi == expected, (spec, float(xi), float(yi), float(expected))
+
+
+def test_silu_at_the_reported_tie():
+    e = evaluate(resolve("silu")[0], np.array([8.5e-44]), dtype="float32")
+    assert float(e.y[0]) == 31 * 2.0**-149  # 4.34e-44, not 30 * 2^-149 = 4.2e-44
