@@ -323,23 +323,29 @@ def eval_command(
             raise UsageError("--vector and --at exclude each other: give one")
         v = parse_points(vector, "--vector")
         results = [evaluate_vector(name, v, registry) for name in names]
-        if fmt == "json":
-            click.echo(formats.vectors_json(results))
-        elif fmt == "csv":
-            click.echo(formats.vectors_csv(results), nl=False)
-        else:
-            for table in formats.vector_tables(results):
-                rich_console().print(table)
+        emit(fmt, results, formats.vectors_json, formats.vectors_csv, formats.vector_tables)
         return
     bounds = [parse_spec(name, registry) for name in names]
     x = np.array(parse_points(at)) if at is not None else linspace(window[0], window[1], num)
     evaluations = [evaluate(b, x, dtype) for b in bounds]
+    emit(fmt, evaluations, formats.evaluations_json, formats.evaluations_csv, lambda e: [formats.evaluations_table(e)])
+
+
+def emit(
+    fmt: str,
+    results: Any,
+    as_json: Callable[[Any], str],
+    as_csv: Callable[[Any], str],
+    as_tables: Callable[[Any], Sequence[Any]],
+) -> None:
+    """Print results as JSON, CSV (already newline-terminated) or rich tables."""
     if fmt == "json":
-        click.echo(formats.evaluations_json(evaluations))
+        click.echo(as_json(results))
     elif fmt == "csv":
-        click.echo(formats.evaluations_csv(evaluations), nl=False)
+        click.echo(as_csv(results), nl=False)
     else:
-        rich_console().print(formats.evaluations_table(evaluations))
+        for table in as_tables(results):
+            rich_console().print(table)
 
 
 @cli.command("check")
