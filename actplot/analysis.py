@@ -517,7 +517,9 @@ def analyze(
     plateau: tuple[Interval, ...] = ()
     attained = True
     if math.isfinite(grad_max.value):
-        top = grad_max.value
+        # within 4 ulp of the largest |f'|: rounding lifts a float or two near a smooth maximum
+        # above the true maximum (sigmoid' = 0.25000000000000006 at x = -1.4e-8)
+        top = grad_max.value - 4 * math.ulp(grad_max.value)
 
         def at_top(points: np.ndarray) -> np.ndarray:
             return (grad_magnitude(points) >= top).astype(int)
@@ -530,6 +532,12 @@ def analyze(
             return bool(at_top(np.array([t]))[0])
 
         plateau = _plateaus(_snap(top_runs, singular, on_top, 1e-9 * width))
+        if not plateau:
+            # a smooth maximum: f' rounds to its largest value on a few floats around it (sigmoid'
+            # = 0.25 for |x| < 1.4e-8); the middle of that run is the maximum, not its first float
+            for run in top_runs:
+                if run.lo <= grad_max.x <= run.hi:
+                    grad_max.x = 0.5 * run.lo + 0.5 * run.hi
     if not plateau:
         # a supremum approached at a kink, where f' by convention takes another value (hardswish'
         # tends to 1.5 as x -> 3 from below, but f'(3) = 1), is not attained

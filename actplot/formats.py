@@ -386,7 +386,10 @@ def max_grad_text(a: Any, window: tuple[float, float]) -> str:
         return f"{number(a.max_abs_grad)} {where}" if where == "everywhere" else f"{number(a.max_abs_grad)} on {where}"
     if not a.max_abs_grad_attained:
         return f"sup {number(a.max_abs_grad)} as x → {number(a.argmax_abs_grad)} (not attained)"
-    return f"{number(a.max_abs_grad)} at {number(a.argmax_abs_grad)}"
+    # where f' is flat to rounding, its maximum is resolved to the analysis's precision (1e-9 of
+    # the window), not to the float (sigmoid' is 0.25 to 4 ulp for |x| < 6e-8): show 0, not -1.7e-09
+    x = a.argmax_abs_grad if abs(a.argmax_abs_grad) > 1e-9 * (window[1] - window[0]) else 0.0
+    return f"{number(a.max_abs_grad)} at {number(x)}"
 
 
 def comparison_rows(comparison: Any) -> list[list[str]]:

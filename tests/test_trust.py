@@ -141,8 +141,9 @@ def test_dead_and_flushed_are_told_apart():
 
 
 def test_relu_plateau_is_an_interval_and_hardswish_sup_is_not_attained(runner):
-    result = runner.invoke(cli, ["compare", "relu", "hardswish", "elu"], env={"COLUMNS": "100"})
+    result = runner.invoke(cli, ["compare", "relu", "hardswish", "elu", "sigmoid"], env={"COLUMNS": "100"})
     assert result.exit_code == 0
+    assert "0.25 at 0" in result.stdout  # a smooth maximum, not the first float rounding lifts to it
     assert "1 on x > 0" in result.stdout
     assert "sup 1.5 as x → 3 (not attained)" in result.stdout
     assert "1 on x ≥ 0" in result.stdout  # elu' = 1 at 0 too (alpha e^0)
