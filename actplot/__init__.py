@@ -40,6 +40,11 @@ _EXPORTS = {
     "plot": "actplot.api",
     "jacobian": "actplot.api",
     "evaluate_vector": "actplot.api",
+    "moments": "actplot.propagation",
+    "mean_field": "actplot.propagation",
+    "edge_of_chaos": "actplot.propagation",
+    "Moments": "actplot.propagation",
+    "MeanField": "actplot.propagation",
     "VectorEvaluation": "actplot.api",
 }
 
@@ -49,6 +54,8 @@ __all__ = [
     "BoundActivation",
     "DerivativeCheck",
     "Evaluation",
+    "MeanField",
+    "Moments",
     "OutputError",
     "Param",
     "ParameterError",
@@ -61,11 +68,14 @@ __all__ = [
     "activation",
     "bind",
     "check_derivative",
+    "edge_of_chaos",
     "evaluate",
     "evaluate_vector",
     "jacobian",
     "linspace",
     "load_registry",
+    "mean_field",
+    "moments",
     "plot",
     "resolve",
 ]
@@ -83,6 +93,7 @@ if TYPE_CHECKING:  # pragma: no cover
         UsageError,
     )
     from actplot.numerics import Evaluation, evaluate, linspace
+    from actplot.propagation import MeanField, Moments, edge_of_chaos, mean_field, moments
     from actplot.registry import Registry, load_registry
     from actplot.spec import BoundActivation, bind, resolve
 

@@ -502,6 +502,96 @@ def compare_command(
         console.print(formats.comparison_table(comparison, console.width))
 
 
+@cli.command("propagate")
+@names_argument(required=False)
+@click.option("--q", "q", type=float, default=1.0, show_default=True, help="Pre-activation variance of the moments.")
+@click.option("--weight-var", type=float, metavar="SW2", help="σ_w²: weights of variance SW2 / fan_in (mean field).")
+@click.option("--bias-var", type=float, metavar="SB2", help="σ_b²: biases of variance SB2 [default: 0].")
+@click.option("--edge-of-chaos", is_flag=True, help="The σ_w² at which χ₁ = 1 for --bias-var.")
+@click.option("--plot", "plot_path", metavar="FILE", help="Phase diagram, or with --weight-var q and c through depth.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown"]), default="table", show_default=True
+)
+@common_options
+@click.pass_context
+def propagate_command(
+    ctx: click.Context,
+    names: tuple[str, ...],
+    q: float,
+    weight_var: float | None,
+    bias_var: float | None,
+    edge_of_chaos: bool,
+    plot_path: str | None,
+    fmt: str,
+) -> None:
+    """What an activation does to a deep network at initialisation.
+
+    For h = sqrt(q) z, z ~ N(0, 1): E[f], E[f²], Var f, E[f′²], the exact gain 1/sqrt(E[f(z)²])
+    (the weight scale that keeps the variance at 1, in units of 1/sqrt(fan_in)) beside
+    torch.nn.init.calculate_gain's. With --weight-var (and --bias-var) the mean-field quantities of
+    Poole et al. 2016 and Schoenholz et al. 2017: the fixed point q*, χ₁, c*, the depth scales
+    ξ_q and ξ_c, and the phase (ordered χ₁ < 1, critical, chaotic). --edge-of-chaos gives the
+    critical σ_w² for --bias-var. All by quadrature, never sampling. No names: every activation.
+
+    \b
+    Examples:
+      actplot propagate relu tanh selu gelu
+      actplot propagate tanh --weight-var 1.5 --bias-var 0.05
+      actplot propagate tanh erf(x) --edge-of-chaos --bias-var 0.05 --format json
+      actplot propagate tanh sigmoid relu --plot phase.png
+      actplot propagate tanh --weight-var 2 --bias-var 0.05 --plot depth.png
+    """
+    from actplot import propagation
+    from actplot.propagation_formats import (
+        PropagationRow,
+        propagation_csv,
+        propagation_json,
+        propagation_markdown,
+        propagation_table,
+    )
+    from actplot.spec import bind, parse_spec
+
+    registry = registry_for(ctx)
+    bounds = [parse_spec(n, registry) for n in names] if names else [bind(a) for a in registry.values()]
+    if weight_var is None and bias_var is not None and not edge_of_chaos:
+        raise command_error("--bias-var needs --weight-var (mean field) or --edge-of-chaos", USAGE_EXIT)
+    if plot_path is not None:
+        from actplot.plotting import check_output, save_figure
+        from actplot.propagation_plots import depth_figure, phase_diagram
+
+        check_output(plot_path)
+        if weight_var is not None:
+            if len(bounds) != 1:
+                raise command_error("--plot with --weight-var draws one activation: give one name", USAGE_EXIT)
+            fig = depth_figure(bounds[0], weight_var, bias_var or 0.0)
+        else:
+            fig = phase_diagram(bounds)
+        click.echo(str(save_figure(fig, plot_path)))
+        return
+    advance, done = _progress(len(bounds), "propagating")
+    rows = []
+    try:
+        for bound in bounds:
+            field = propagation.mean_field(bound, weight_var, bias_var or 0.0) if weight_var is not None else None
+            critical = propagation.edge_of_chaos(bound, bias_var or 0.0) if edge_of_chaos else None
+            rows.append(PropagationRow(propagation.moments(bound, q), field, critical))
+            advance(bound)
+    finally:
+        done()
+    if fmt == "json":
+        used_bias = (bias_var or 0.0) if (weight_var is not None or edge_of_chaos) else None
+        click.echo(propagation_json(rows, q, weight_var, used_bias))
+    elif fmt == "csv":
+        click.echo(propagation_csv(rows), nl=False)
+    elif fmt == "markdown":
+        click.echo(propagation_markdown(rows), nl=False)
+    else:
+        title = f"q = {q:g}" + (
+            f", σ_w² = {weight_var:g}, σ_b² = {bias_var or 0.0:g}" if weight_var is not None else ""
+        )
+        rich_console().print(propagation_table(rows, title))
+
+
 @cli.command("diff")
 @click.argument("first", metavar="A[:params]", shell_complete=complete_names)
 @click.argument("second", metavar="B[:params]", shell_complete=complete_names)

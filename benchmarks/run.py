@@ -335,13 +335,44 @@ def scale(report: Report) -> None:
         report.goal("`compare` time linear: 1e8 ≤ 12× 1e7", f"{ratio:.1f}×", ratio <= 12)
 
 
+def propagation(report: Report) -> None:
+    """The moments table for every built-in, and one edge-of-chaos line, in this process (after
+    start-up: the goals are about the quadrature, not the import)."""
+    import actplot
+    from actplot.propagation import edge_of_chaos, moments
+
+    registry = actplot.load_registry(autoload=False)
+    bounds = [actplot.bind(a) for a in registry.values()]
+    moments(bounds[0])  # warm: scipy's import, the Legendre nodes
+    repeats = 1 if report.quick else 3
+    table_time = best_of(lambda: [moments(b) for b in bounds], repeats)
+    count = 5 if report.quick else 50
+    bias = np.linspace(0.0, 0.3, count)
+    tanh = actplot.resolve("tanh")[0]
+    line_time = best_of(lambda: [edge_of_chaos(tanh, float(b)) for b in bias], repeats)
+    report.sections.append(
+        "## 6. Propagation: `actplot propagate`\n\nIn-process, best of "
+        f"{repeats}.\n\n"
+        + table(
+            ["work", "time (s)"],
+            [
+                [f"moments of all {len(bounds)} built-ins at q = 1", f"{table_time:.3f}"],
+                [f"tanh edge of chaos at {count} values of σ_b²", f"{line_time:.3f}"],
+            ],
+        )  # fmt: skip
+    )
+    report.goal("moments table of every built-in < 1 s", f"{table_time:.2f} s", table_time < 1.0)
+    if not report.quick:
+        report.goal("edge-of-chaos line of 50 σ_b² < 5 s", f"{line_time:.2f} s", line_time < 5.0)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a tiny configuration that runs in seconds")
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
     args = parser.parse_args(argv)
     report = Report(quick=args.quick)
-    for step in (startup, figure, gallery, evaluation, scale):
+    for step in (startup, figure, gallery, evaluation, scale, propagation):
         print(f"benchmark: {step.__name__} ...", file=sys.stderr, flush=True)
         step(report)
     machine = (

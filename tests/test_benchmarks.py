@@ -17,7 +17,7 @@ def test_quick_benchmark_writes_every_section_and_judges_every_goal(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     text = out.read_text()
     headings = ["## Goals", "## 1. Start-up", "## 2. Time to a figure", "## 3. Gallery", "## 4. Evaluation"]
-    headings.append("## 5. Scale")
+    headings += ["## 5. Scale", "## 6. Propagation"]
     for heading in headings:
         assert heading in text
     goals = text.split("## Goals", 1)[1].split("## 1.", 1)[0]

@@ -123,10 +123,17 @@ def mills_ratio(t: np.ndarray) -> np.ndarray:
     """R(t) = Q(t) / phi(t) for t >= 1, within 1 ulp: Laplace's continued fraction
     1 / (t + 1 / (t + 2 / (t + 3 / ...))), evaluated backwards (each step shrinks the earlier
     rounding errors). scipy's erfcx, the other way to the tail, is up to 4 ulp off (measured)."""
-    s = np.zeros_like(t)
-    for k in range(MILLS_TERMS, 0, -1):
-        s = k / (t + s)
-    return 1.0 / (t + s)
+    out = np.empty_like(t)
+    # the fraction converges faster the larger t: 450 terms at t = 1, 100 at t = 2, 60 beyond 3
+    for low, high, terms in ((-np.inf, 2.0, MILLS_TERMS), (2.0, 3.0, 100), (3.0, np.inf, 60)):
+        part = (t >= low) & (t < high)
+        if part.any():
+            tp = t[part]
+            s = np.zeros_like(tp)
+            for k in range(terms, 0, -1):
+                s = k / (tp + s)
+            out[part] = 1.0 / (tp + s)
+    return out
 
 
 def _gaussian_tail(x: np.ndarray, what: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> np.ndarray:
