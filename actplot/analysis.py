@@ -9,6 +9,7 @@ defined on it: the count of non-finite points, and extra candidates for the extr
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -78,6 +79,7 @@ class Analysis:
     stationary_points: tuple[float, ...]
     derivative: str
     non_finite: int
+    distinct_outputs: int = 0
 
 
 @dataclass(frozen=True)
@@ -305,17 +307,26 @@ def _split_saturation(
     lo: float,
     hi: float,
     stationary: list[float],
+    zero_runs: tuple[Interval, ...] = (),
+    gap: float = 0.0,
 ) -> tuple[list[Interval], list[Interval]]:
     """Near-stationary bands (holding a stationary point, or with larger gradients on both sides:
     |f'| dips through or towards 0 and rises again) and tails (the rest: a stretch reaching the
-    window's edge or a zero-gradient region, where the gradient vanishes)."""
+    window's edge or a zero-gradient region, where the gradient vanishes).
+
+    Each run is judged with the zero-gradient runs it touches: in float8, gelu' rounds to 0 on
+    [-0.7541, -0.7495] around its minimum, and the low stretches either side are still the band
+    around that stationary point, not tails."""
     tails: list[Interval] = []
     bands: list[Interval] = []
-    for run in runs:
-        left = _neighbour_state(state_at, run.lo, -np.inf) if run.lo > lo else None
-        right = _neighbour_state(state_at, run.hi, np.inf) if run.hi < hi else None
-        holds_point = any(run.lo <= p <= run.hi for p in stationary)
-        (bands if holds_point or (left == NORMAL and right == NORMAL) else tails).append(run)
+    for low in _merge_touching(list(runs) + list(zero_runs), gap):
+        members = [r for r in runs if low.lo <= r.lo and r.hi <= low.hi]
+        if not members:
+            continue
+        left = _neighbour_state(state_at, low.lo, -np.inf) if low.lo > lo else None
+        right = _neighbour_state(state_at, low.hi, np.inf) if low.hi < hi else None
+        holds_point = any(low.lo <= p <= low.hi for p in stationary)
+        (bands if holds_point or (left == NORMAL and right == NORMAL) else tails).extend(members)
     return tails, bands
 
 
@@ -478,7 +489,7 @@ def analyze(
     flushed = tuple(r for r in zero_runs if _is_flushed(ev, r, probes, lo, hi))
     dead = tuple(r for r in zero_runs if r not in flushed)
     stationary = _stationary_points(ev, probes, dy, point_width, zero_points, zero_runs)
-    tail_runs, band_runs = _split_saturation(list(saturated_runs), state_at, lo, hi, stationary)
+    tail_runs, band_runs = _split_saturation(list(saturated_runs), state_at, lo, hi, stationary, zero_runs, point_width)
     zero_runs, saturated_runs, flushed, dead, tails, bands = (
         _snap(tuple(r), singular) for r in (zero_runs, saturated_runs, flushed, dead, tail_runs, band_runs)
     )
@@ -549,6 +560,7 @@ def analyze(
                 close = abs(value - grad_max.value) <= 1e-9 * abs(grad_max.value)
                 if (close or value > grad_max.value) and at_p < value * (1 - 1e-9):
                     grad_max.value, grad_max.x, attained = max(value, grad_max.value), p, False
+    distinct = _distinct_outputs(ev, probes, y, (lo, hi), tuple(float(p) for p in bound.field("jumps")))
     moments = _gaussian_moments(ev, singular)
     rms = math.sqrt(moments[1]) if moments[1] > 0 else 0.0
     zero_centred = bool(math.isfinite(moments[0]) and abs(moments[0]) <= ZERO_CENTRED_RATIO * rms)
@@ -589,7 +601,53 @@ def analyze(
         stationary_points=tuple(stationary),
         derivative=bound.derivative_kind,
         non_finite=non_finite,
+        distinct_outputs=distinct,
     )
+
+
+def _distinct_outputs(
+    ev: _Evaluator, probes: np.ndarray, y: np.ndarray, window: tuple[float, float], jumps: tuple[float, ...]
+) -> int:
+    """How many values of the format f takes on the window: on each piece between declared jumps
+    f is continuous, so it takes every value of the format between its rounded minimum and
+    maximum there; the pieces' ranges (and the values at the jumps themselves) are united."""
+    from actplot.rounding import ordinal
+
+    lo, hi = window
+    cuts = sorted(p for p in jumps if lo < p < hi)
+    edges = [lo, *cuts, hi]
+    spans: list[tuple[int, int]] = []
+    for a, b in itertools.pairwise(edges):
+        inside = (probes > a) & (probes < b) if (a, b) != (lo, hi) else np.ones(probes.size, bool)
+        values = y[inside & np.isfinite(y)]
+        if not values.size:
+            continue
+        low = _Extreme(
+            float(values.min()), float(probes[inside][np.argmin(np.where(np.isfinite(y[inside]), y[inside], np.inf))])
+        )
+        high = _Extreme(
+            float(values.max()), float(probes[inside][np.argmax(np.where(np.isfinite(y[inside]), y[inside], -np.inf))])
+        )
+        piece = probes[inside]
+        low = _refined_extreme(ev.value, piece, low, False, a, b)
+        high = _refined_extreme(ev.value, piece, high, True, a, b)
+        first, last = ordinal(np.array([low.value, high.value]), ev.dtype)
+        spans.append((int(first), int(last)))
+    for p in cuts:
+        value = ev.value(np.array([p]))
+        if np.isfinite(value[0]):
+            k = int(ordinal(value, ev.dtype)[0])
+            spans.append((k, k))
+    spans.sort()
+    total, reach = 0, None
+    for first, last in spans:
+        if reach is None or first > reach:
+            total += last - first + 1
+            reach = last
+        elif last > reach:
+            total += last - reach
+            reach = last
+    return total
 
 
 def _gaussian_moments(ev: _Evaluator, singular: tuple[float, ...]) -> tuple[float, float]:

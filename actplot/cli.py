@@ -16,6 +16,7 @@ import click
 from actplot import __version__
 from actplot.columns import COLUMNS
 from actplot.errors import FAILURE_EXIT, USAGE_EXIT, ActplotError
+from actplot.format_names import FORMATS
 
 if TYPE_CHECKING:  # the registry loads numpy and the built-ins: not for --help
     from actplot.registry import Registry
@@ -279,7 +280,7 @@ def parse_points(text: str, option: str = "--at") -> list[float]:
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @click.option(
     "--dtype",
-    type=click.Choice(["float64", "float32", "float16"]),
+    type=click.Choice(FORMATS),
     default="float64",
     show_default=True,
     help="Precision of the results (float64 results rounded to it).",
@@ -410,7 +411,7 @@ def check_streaming_grid(window: tuple[float, float], num: int, saturation: floa
 
 DTYPE_OPTION = click.option(
     "--dtype",
-    type=click.Choice(["float64", "float32", "float16"]),
+    type=click.Choice(FORMATS),
     default="float64",
     show_default=True,
     help="Analyse the exact results correctly rounded to this format: the best any implementation "
@@ -509,6 +510,7 @@ def compare_command(
 @click.option("--bias-var", type=float, metavar="SB2", help="σ_b²: biases of variance SB2 [default: 0].")
 @click.option("--edge-of-chaos", is_flag=True, help="The σ_w² at which χ₁ = 1 for --bias-var.")
 @click.option("--plot", "plot_path", metavar="FILE", help="Phase diagram, or with --weight-var q and c through depth.")
+@DTYPE_OPTION
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown"]), default="table", show_default=True
 )
@@ -522,6 +524,7 @@ def propagate_command(
     bias_var: float | None,
     edge_of_chaos: bool,
     plot_path: str | None,
+    dtype: str,
     fmt: str,
 ) -> None:
     """What an activation does to a deep network at initialisation.
@@ -572,15 +575,17 @@ def propagate_command(
     rows = []
     try:
         for bound in bounds:
-            field = propagation.mean_field(bound, weight_var, bias_var or 0.0) if weight_var is not None else None
-            critical = propagation.edge_of_chaos(bound, bias_var or 0.0) if edge_of_chaos else None
-            rows.append(PropagationRow(propagation.moments(bound, q), field, critical))
+            field = (
+                propagation.mean_field(bound, weight_var, bias_var or 0.0, dtype) if weight_var is not None else None
+            )
+            critical = propagation.edge_of_chaos(bound, bias_var or 0.0, dtype) if edge_of_chaos else None
+            rows.append(PropagationRow(propagation.moments(bound, q, dtype), field, critical))
             advance(bound)
     finally:
         done()
     if fmt == "json":
         used_bias = (bias_var or 0.0) if (weight_var is not None or edge_of_chaos) else None
-        click.echo(propagation_json(rows, q, weight_var, used_bias))
+        click.echo(propagation_json(rows, q, weight_var, used_bias, dtype))
     elif fmt == "csv":
         click.echo(propagation_csv(rows), nl=False)
     elif fmt == "markdown":
@@ -589,7 +594,60 @@ def propagate_command(
         title = f"q = {q:g}" + (
             f", σ_w² = {weight_var:g}, σ_b² = {bias_var or 0.0:g}" if weight_var is not None else ""
         )
+        title += "" if dtype == "float64" else f", in {dtype} (inputs and f, f′ rounded to it)"
         rich_console().print(propagation_table(rows, title))
+
+
+@cli.command("precision")
+@names_argument(required=True)
+@grid_options(-10.0, 10.0, 2)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown"]), default="table", show_default=True
+)
+@common_options
+@click.pass_context
+def precision_command(
+    ctx: click.Context, names: tuple[str, ...], window: tuple[float, float], num: int, fmt: str
+) -> None:
+    """What each number format does to an activation: float64 to float8.
+
+    For each format (float64 float32 float16 bfloat16 float8_e4m3fn float8_e5m2): where f′ first
+    rounds to 0 on each side of 0, the zero-gradient fraction of the window, the largest relative
+    error of f after rounding, and how many distinct values f takes. The results are the exact
+    values correctly rounded to each format: the best an implementation in it can do, not what a
+    framework computes. --num is not used: regions never depend on a grid.
+
+    \b
+    Examples:
+      actplot precision sigmoid tanh gelu silu
+      actplot precision gelu --range -4 4 --format json
+    """
+    from actplot.formats import markdown_table
+    from actplot.precision import HEADER, precision, precision_csv, precision_dict, precision_rows, precision_table
+    from actplot.spec import parse_spec
+
+    check_streaming_grid(window, 2)
+    registry = registry_for(ctx)
+    bounds = [parse_spec(n, registry) for n in names]
+    advance, done = _progress(len(bounds), "precision")
+    try:
+        reports = []
+        for bound in bounds:
+            reports.append(precision(bound, window))
+            advance(bound)
+    finally:
+        done()
+    if fmt == "json":
+        from actplot.formats import dumps
+
+        click.echo(dumps(precision_dict(reports, window)))
+    elif fmt == "csv":
+        click.echo(precision_csv(reports), nl=False)
+    elif fmt == "markdown":
+        click.echo(markdown_table(HEADER, precision_rows(reports)), nl=False)
+    else:
+        lo, hi = window
+        rich_console().print(precision_table(reports, f"x in [{lo:g}, {hi:g}], exact results correctly rounded"))
 
 
 @cli.command("diff")
@@ -690,6 +748,7 @@ def has_display() -> bool:
 @click.option("--style", metavar="NAME_OR_FILE", help="A matplotlib style name or .mplstyle file.")
 @click.option("--show", is_flag=True, help="Open a window (needs a display) instead of writing a file.")
 @click.option("--terminal", is_flag=True, help="Draw in the terminal with braille characters (no file).")
+@DTYPE_OPTION
 @common_options
 @click.pass_context
 def plot_command(
@@ -709,6 +768,7 @@ def plot_command(
     style: str | None,
     show: bool,
     terminal: bool,
+    dtype: str,
 ) -> None:
     """Draw activations and their derivatives to a PNG, SVG or PDF file.
 
@@ -739,7 +799,7 @@ def plot_command(
 
     options = plotting.PlotOptions(
         window=window, num=num, layout=layout, derivative=not no_derivative, shade=shade, saturation=saturation,
-        theme=theme, style=style, size=size, dpi=dpi, sequential=sequential,
+        theme=theme, style=style, size=size, dpi=dpi, sequential=sequential, dtype=dtype,
     )  # fmt: skip
     if show:
         if not has_display():
@@ -768,6 +828,7 @@ def plot_command(
 @click.option("--format", "fmt", type=click.Choice(["svg", "png"]), default="svg", show_default=True)
 @click.option("--jobs", type=int, default=None, help="Worker processes [default: all cores].")
 @click.option("--check", is_flag=True, help="Only check that the gallery is up to date; exit 1 naming what differs.")
+@DTYPE_OPTION
 @names_argument(required=False)
 @common_options
 @click.pass_context
@@ -779,6 +840,7 @@ def gallery_command(
     fmt: str,
     jobs: int | None,
     check: bool,
+    dtype: str,
     names: tuple[str, ...],
 ) -> None:
     """Write a figure per activation, an overview, index.md and index.html into a folder.
@@ -804,7 +866,7 @@ def gallery_command(
         raise UsageError(f"--jobs {jobs}: must be at least 1")
     registry = registry_for(ctx)
     bounds = [parse_spec(n, registry) for n in names] if names else [bind(a) for a in registry.values()]
-    options = GalleryOptions(window=window, num=num, fmt=fmt)
+    options = GalleryOptions(window=window, num=num, fmt=fmt, dtype=dtype)
     if check:
         result = check_gallery(bounds, out, options)
         for kind, items in (("missing", result.missing), ("extra", result.extra), ("stale", result.stale)):

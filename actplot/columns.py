@@ -90,4 +90,10 @@ COLUMNS: tuple[Column, ...] = (
         "variance at 1 (√2 for relu).",
     ),
     Column("smooth", ("continuity",), "the continuity class: C-1 (jumps), C0 (kinks), C1, C2, …, C∞."),
+    Column(
+        "distinct outputs",
+        ("distinct_outputs",),
+        "how many different values f takes on the window in the analysis format (f is continuous "
+        "between declared jumps, so every value of the format between its rounded extremes there).",
+    ),
 )

@@ -241,6 +241,7 @@ SORT_KEYS = {
     "flushed": lambda a: a.flushed_fraction,
     "near_stationary": lambda a: a.near_stationary_fraction,
     "continuity": lambda a: a.continuity,
+    "distinct_outputs": lambda a: a.distinct_outputs,
 }
 
 
@@ -358,6 +359,7 @@ def comparison_dict(comparison: Any) -> dict[str, Any]:
                 "near_stationary_fraction": json_number(a.near_stationary_fraction),
                 "stationary_points": [json_number(p) for p in a.stationary_points],
                 "derivative": a.derivative,
+                "distinct_outputs": a.distinct_outputs,
             }
             for a in comparison.analyses
         ],
@@ -416,9 +418,15 @@ def comparison_rows(comparison: Any) -> list[list[str]]:
                 "yes" if a.zero_centered else "no",
                 number(a.gain),
                 a.continuity,
+                count_text(a.distinct_outputs),
             ]
         )
     return rows
+
+
+def count_text(n: int) -> str:
+    """'745', '32,513', or '9.2e+18' past ten million."""
+    return f"{n:,}" if n < 10_000_000 else f"{n:.3g}"
 
 
 def _coloured(row: list[str]) -> list[str]:

@@ -36,8 +36,12 @@ class GalleryOptions:
     window: tuple[float, float] = (-5.0, 5.0)
     num: int = 1001
     fmt: str = "svg"
+    dtype: str = "float64"
 
     def __post_init__(self) -> None:
+        from actplot.rounding import get_format
+
+        get_format(self.dtype)
         if self.fmt not in FORMATS:
             raise UsageError(f"--format {self.fmt!r}: must be one of {', '.join(FORMATS)}")
 
@@ -74,7 +78,8 @@ def fingerprint(bound: BoundActivation, options: GalleryOptions) -> str:
     ev = evaluate(bound, linspace(*options.window, 257))
     act = bound.activation
     parts = [
-        __version__, options.window, options.num, options.fmt, bound.label, act.formula, act.derivative_formula,
+        __version__, options.window, options.num, options.fmt, options.dtype, bound.label, act.formula,
+        act.derivative_formula,
         bound.field("kinks"), bound.field("jumps"), bound.field("continuity"), bound.field("output_range"),
         act.source, np.round(ev.y, 12).tolist(), np.round(ev.dy, 12).tolist(),
     ]  # fmt: skip
@@ -93,7 +98,8 @@ def _draw_page(index: int) -> tuple[int, str | None, str]:
 
     bound = _WORK[index]
     try:
-        fig = make_figure([bound], PlotOptions(window=_OPTIONS.window, num=_OPTIONS.num, size=(7.0, 4.4), dpi=110))
+        options = PlotOptions(window=_OPTIONS.window, num=_OPTIONS.num, size=(7.0, 4.4), dpi=110, dtype=_OPTIONS.dtype)
+        fig = make_figure([bound], options)
         save_figure(fig, _OUT / page_name(bound, _OPTIONS.fmt))
         return index, None, fingerprint(bound, _OPTIONS)
     except KeyboardInterrupt:
@@ -116,8 +122,9 @@ def _draw_overview(bounds: Sequence[BoundActivation], options: GalleryOptions, p
     cols = 6
     rows = -(-len(bounds) // cols)
     plot_options = PlotOptions(
-        window=options.window, num=401, layout="grid", shade=False, size=(2.6 * cols, 2.0 * rows), dpi=80
-    )
+        window=options.window, num=401, layout="grid", shade=False, size=(2.6 * cols, 2.0 * rows), dpi=80,
+        dtype=options.dtype,
+    )  # fmt: skip
     save_figure(make_figure(bounds, plot_options), path)
 
 
@@ -288,7 +295,7 @@ def _write_indexes(
     from actplot.files import write_text
 
     drawn = [bounds[i] for i in good]
-    comparison = compare(drawn, options.window, 10_001)
+    comparison = compare(drawn, options.window, 10_001, dtype=options.dtype)
     pages = {b.label: page_name(b, options.fmt) for b in drawn}
     write_text(folder / "index.md", index_markdown(comparison, pages, options))
     write_text(folder / "index.html", index_html(comparison, pages, options))
@@ -401,7 +408,7 @@ def index_html(comparison, pages: dict[str, str], options: GalleryOptions) -> st
     sort_values = lambda a: [  # noqa: E731  (the figure, then one per column of COMPARE_COLUMNS)
         None, None, a.output_min, a.theoretical_range[0], a.value_at_zero, a.grad_at_zero, a.dead_fraction,
         a.flushed_fraction, a.saturation_tails_fraction, a.near_stationary_fraction, None, a.max_abs_grad, None,
-        a.gaussian_mean, None, a.gain, None,
+        a.gaussian_mean, None, a.gain, None, float(a.distinct_outputs),
     ]  # fmt: skip
     head = "".join(
         f"<th data-sortable>{e(c)}</th>" if i else "<th>figure</th>" for i, c in enumerate(("figure", *COMPARE_COLUMNS))

@@ -19,11 +19,12 @@ from actplot.errors import PluginError, UsageError
 from actplot.limits import plugin_call
 from actplot.parallel import map_threads
 from actplot.registry import BUILTIN_SOURCE
+from actplot.rounding import resolve_dtype, round_to
 from actplot.spec import BoundActivation
 
 EXPRESSION_SOURCE = "expression"
 
-DTYPES = {"float64": np.float64, "float32": np.float32, "float16": np.float16}
+
 #: Elements per chunk: large enough to amortise numpy's per-call overhead, small enough to stay in
 #: cache with a dozen temporaries (2**15 float64 = 256 KiB each).
 CHUNK = 1 << 15
@@ -92,20 +93,6 @@ def check_num(num: int, streaming: bool = False) -> None:
     if not streaming and num > MAX_IN_MEMORY:
         gib = num * 8 * 4 / 2**30
         raise UsageError(f"--num {num}: needs about {gib:.0f} GiB in memory; use at most {MAX_IN_MEMORY:,}")
-
-
-def round_to(values: np.ndarray, dtype: str) -> np.ndarray:
-    """float64 results rounded to ``dtype`` (round to nearest even) and returned as float64."""
-    if dtype == "float64":
-        return values
-    return values.astype(resolve_dtype(dtype)).astype(np.float64)
-
-
-def resolve_dtype(name: str) -> np.dtype:
-    try:
-        return np.dtype(DTYPES[name])
-    except KeyError:
-        raise UsageError(f"--dtype {name!r}: must be one of {', '.join(DTYPES)}") from None
 
 
 def _plugin_name(bound: BoundActivation) -> str:
@@ -236,8 +223,9 @@ def evaluate(
         From :func:`actplot.resolve`.
     x : array_like
         The points; use :func:`linspace` for a grid.
-    dtype : {"float64", "float32", "float16"}
-        The precision of the returned values (see the module docstring).
+    dtype : str
+        The format of the returned values, one of :data:`actplot.rounding.FORMATS`: the float64
+        results correctly rounded to it (see :mod:`actplot.rounding`).
     chunk, workers : int
         Chunk size, and threads for arrays of four chunks or more (default: the machine's cores).
 
@@ -247,7 +235,7 @@ def evaluate(
     """
     target = resolve_dtype(dtype)
     x64 = np.asarray(x, dtype=np.float64).ravel()
-    x_out: np.ndarray = x64.astype(target)
+    x_out: np.ndarray = round_to(x64, dtype).astype(target)
     # Evaluate at the points the caller sees in that precision.
     x64 = x_out.astype(np.float64)
     y: np.ndarray = np.empty(x64.shape, dtype=target)
@@ -257,10 +245,12 @@ def evaluate(
     def work(start: int) -> None:
         part = slice(start, start + chunk)
         with np.errstate(all="ignore"):
-            y64, dy[part] = evaluate_chunk(bound, x64[part], method)
-            y[part] = y64
+            y64, dy64 = evaluate_chunk(bound, x64[part], method)
+            rounded = round_to(y64, dtype)
             if target != np.float64:
-                y[part] = break_ties(bound, x64[part], y64, y[part], method)
+                rounded = break_ties(bound, x64[part], y64, rounded, method, dtype)
+            y[part] = rounded  # exactly representable: the cast does not round again
+            dy[part] = round_to(dy64, dtype)
 
     starts = range(0, x64.size, chunk)
     # numpy releases the GIL inside ufuncs: chunks on all cores, each writing its own slice
@@ -273,7 +263,7 @@ TIE_REACH = 1e-20
 
 
 def break_ties(
-    bound: BoundActivation, x: np.ndarray, y64: np.ndarray, rounded: np.ndarray, method: str | None
+    bound: BoundActivation, x: np.ndarray, y64: np.ndarray, rounded: np.ndarray, method: str | None, dtype: str
 ) -> np.ndarray:
     """Correct double rounding where the float64 result is exactly halfway between two values of
     the narrower format.
@@ -285,12 +275,10 @@ def break_ties(
     remainder f(x) - f(0) - f'(0) x is that of the leading Taylor term, read off at h = 1e-3
     with the sign of x; the tie goes to the neighbour on that side.
     """
-    target = rounded.dtype
-    as64 = rounded.astype(np.float64)
-    other = np.where(
-        as64 > y64, np.nextafter(rounded, target.type(-np.inf)), np.nextafter(rounded, target.type(np.inf))
-    )
-    tie = (as64 != y64) & (np.abs(as64 - y64) == np.abs(other.astype(np.float64) - y64)) & (np.abs(x) < TIE_REACH)
+    # ``rounded``: y64 correctly rounded to the format (as float64); at a tie y64 is halfway
+    # between it and ``other``
+    other = y64 + (y64 - rounded)
+    tie = (rounded != y64) & (round_to(other, dtype) == other) & (np.abs(x) < TIE_REACH)
     if not tie.any():
         return rounded
     f0, d0 = (float(v[0]) for v in evaluate_chunk(bound, np.zeros(1), method))
@@ -300,6 +288,6 @@ def break_ties(
     fh = evaluate_chunk(bound, h, method)[0]
     remainder = np.sign(fh - f0 - d0 * h)
     out = rounded.copy()
-    chosen = np.where(remainder * (other[tie].astype(np.float64) - y64[tie]) > 0, other[tie], rounded[tie])
+    chosen = np.where(remainder * (other[tie] - y64[tie]) > 0, other[tie], rounded[tie])
     out[tie] = np.where(linear == y64[tie], chosen, rounded[tie])
     return out

@@ -61,12 +61,16 @@ class PlotOptions:
     size: tuple[float, float] = (8.0, 5.0)
     dpi: float = 150.0
     sequential: bool = False  # colour along a sequential colormap (a parameter sweep)
+    dtype: str = "float64"  # another format: f and f' drawn as the staircases they are in it
 
     def __post_init__(self) -> None:
         if self.layout not in LAYOUTS:
             raise UsageError(f"--layout {self.layout!r}: must be one of {', '.join(LAYOUTS)}")
         if self.theme not in THEMES:
             raise UsageError(f"--theme {self.theme!r}: must be one of {', '.join(THEMES)}")
+        from actplot.rounding import get_format
+
+        get_format(self.dtype)  # a one-line error naming the valid formats
         if not (math.isfinite(self.dpi) and 0 < self.dpi <= MAX_DPI):
             raise UsageError(f"--dpi {format_value(float(self.dpi))}: must be a number in (0, {MAX_DPI}] (e.g. 150)")
         w, h = self.size
@@ -162,7 +166,7 @@ def _shade(
     tau = format_value(options.saturation)
     for index, (curve, colour) in enumerate(zip(curves, shade_colours, strict=True)):
         # Boundaries do not depend on num (see analysis), so a capped grid gives the same spans.
-        result = analyze(curve.bound, options.window, min(options.num, 100_001), options.saturation)
+        result = analyze(curve.bound, options.window, min(options.num, 100_001), options.saturation, options.dtype)
         name = labels[index] if labels is not None else legend_label(curve.bound)
         kinds = (
             ("dead", result.dead, "f′ = 0"),
@@ -189,14 +193,25 @@ def _decorate(ax: Any, options: PlotOptions) -> None:
     ax.set_xlim(lo, hi)
 
 
-def _draw(ax: Any, curve: Curve, colour: str, what: str, label: str | None) -> None:
-    if what == "f":
-        ax.plot(curve.x, curve.y, color=colour, lw=2.0, label=label, solid_capstyle="round")
+def _draw(ax: Any, curve: Curve, colour: str, what: str, label: str | None, dtype: str = "float64") -> None:
+    x, y = (curve.x, curve.y) if what == "f" else (curve.dy_x, curve.dy)
+    style = {"lw": 2.0, "solid_capstyle": "round"} if what == "f" else {"lw": 1.5, "ls": "--"}
+    if dtype != "float64":
+        from actplot.rounding import round_to
+
+        # the exact curve faint behind, the format's values as the staircase they are
+        ax.plot(x, y, color=colour, alpha=0.25, lw=1.0, ls=style.get("ls", "-"))
+        label = f"{label} in {dtype}" if label else label
+        ax.plot(x, round_to(y, dtype), color=colour, label=label, drawstyle="steps-mid", **style)
     else:
-        ax.plot(curve.dy_x, curve.dy, color=colour, lw=1.5, ls="--", label=label)
-        if curve.dots:
-            xs, ys = zip(*curve.dots, strict=True)
-            ax.plot(xs, ys, "o", color=colour, ms=4, zorder=5)
+        ax.plot(x, y, color=colour, label=label, **style)
+    if what != "f" and curve.dots:
+        xs, ys = zip(*curve.dots, strict=True)
+        if dtype != "float64":
+            from actplot.rounding import round_to
+
+            ys = tuple(round_to(np.array(ys), dtype))
+        ax.plot(xs, ys, "o", color=colour, ms=4, zorder=5)
 
 
 def _zoom_flat_left(ax: Any, curves: Sequence[Curve], palette: Sequence[str], derivative: bool = True) -> None:
@@ -286,9 +301,9 @@ def make_figure(
                 _decorate(ax, options)
                 if shade:
                     _shade(ax, [curves[i]], [palette[i]], options, legend=False)
-                _draw(ax, curves[i], palette[i], "f", "f")
+                _draw(ax, curves[i], palette[i], "f", "f", options.dtype)
                 if options.derivative:
-                    _draw(ax, curves[i], palette[i], "df", "f′")
+                    _draw(ax, curves[i], palette[i], "df", "f′", options.dtype)
                 ax.set_title(labels[i], fontsize=10)
                 if i >= n - cols:  # the bottom panel of each column
                     ax.set_xlabel("x")
@@ -306,8 +321,8 @@ def make_figure(
                 if shade:
                     _shade(ax, curves, palette, options, legend=ax is top, labels=labels)
             for curve, colour, label in zip(curves, palette, labels, strict=True):
-                _draw(top, curve, colour, "f", label)
-                _draw(bottom, curve, colour, "df", f"{label}′")
+                _draw(top, curve, colour, "f", label, options.dtype)
+                _draw(bottom, curve, colour, "df", f"{label}′", options.dtype)
             top.set_ylabel("f(x)")
             bottom.set_ylabel("f′(x)")
             bottom.set_xlabel("x")
@@ -320,9 +335,9 @@ def make_figure(
             if shade:
                 _shade(ax, curves, palette, options, legend=True, labels=labels)
             for curve, colour, label in zip(curves, palette, labels, strict=True):
-                _draw(ax, curve, colour, "f", label)
+                _draw(ax, curve, colour, "f", label, options.dtype)
                 if options.derivative:
-                    _draw(ax, curve, colour, "df", f"{label}′")
+                    _draw(ax, curve, colour, "df", f"{label}′", options.dtype)
             ax.set_xlabel("x")
             ax.legend(fontsize=8, loc="lower right", ncols=1 if len(curves) < 5 else 2)
             _zoom_flat_left(ax, curves, palette, options.derivative)

@@ -17,7 +17,9 @@ above 1 chaotic (c* < 1). The depth scales are xi_q = -1 / log(dG/dq at q*) and
 xi_c = -1 / log(sigma_w^2 E[f'(u1) f'(u2)] at c*). The edge of chaos is the sigma_w^2 at which
 chi1 = 1 for a given sigma_b^2.
 
-Every expectation is deterministic quadrature (:mod:`actplot.gaussian` in one dimension; a
+With ``dtype`` another format, inputs and f, f' are rounded to it (:mod:`actplot.rounding`)
+before they are averaged: the network as that format holds it. Every expectation is
+deterministic quadrature (:mod:`actplot.gaussian` in one dimension; a
 product Gauss-Legendre rule split at the kinks in two), never sampling; every root is bracketed
 (scipy's brentq) to 1e-12 relative.
 """
@@ -87,16 +89,19 @@ class MeanField:
 class _Gaussian:
     """Expectations of one bound activation under Gaussian inputs."""
 
-    def __init__(self, bound: BoundActivation) -> None:
+    def __init__(self, bound: BoundActivation, dtype: str = "float64") -> None:
         from actplot.numerics import evaluate_chunk, numeric_method
+        from actplot.rounding import round_to
 
         method = None if bound.activation.derivative is not None else numeric_method(bound)
         self.bound = bound
         self.kinks = tuple(float(p) for p in (*bound.field("kinks"), *bound.field("jumps")))
 
         def both(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            # the pre-activation and f, f' as the format holds them (exact float64 by default)
             with np.errstate(all="ignore"):
-                return evaluate_chunk(bound, np.asarray(x, dtype=float).ravel(), method)
+                y, dy = evaluate_chunk(bound, round_to(np.asarray(x, dtype=float).ravel(), dtype), method)
+                return round_to(y, dtype), round_to(dy, dtype)
 
         self.both = both
 
@@ -200,7 +205,7 @@ def _check_variance(value: float, option: str, positive: bool = False) -> None:
         raise UsageError(f"{option} {value}: must be a finite number {'> 0' if positive else '>= 0'} (e.g. 1.5)")
 
 
-def moments(spec: Any, q: float = 1.0) -> Moments:
+def moments(spec: Any, q: float = 1.0, dtype: str = "float64") -> Moments:
     """Gaussian moments of f and f' at pre-activation variance ``q`` (see :class:`Moments`).
 
     >>> round(moments("relu").gain ** 2, 12)
@@ -208,7 +213,7 @@ def moments(spec: Any, q: float = 1.0) -> Moments:
     """
     _check_variance(q, "--q", positive=True)
     bound = _bound(spec)
-    g = _Gaussian(bound)
+    g = _Gaussian(bound, dtype)
     mean, second, grad = g.moments(q)
     unit = second if q == 1.0 else g.moments(1.0)[1]
     return Moments(
@@ -254,11 +259,11 @@ def _length_slope(g: _Gaussian, weight_var: float, q: float) -> float:
     return weight_var * (g.moments(q + h)[1] - g.moments(q - h)[1]) / (2 * h)
 
 
-def mean_field(spec: Any, weight_var: float, bias_var: float = 0.0) -> MeanField:
+def mean_field(spec: Any, weight_var: float, bias_var: float = 0.0, dtype: str = "float64") -> MeanField:
     """Mean-field propagation through a deep network at (sigma_w^2, sigma_b^2) (module docstring)."""
     _check_variance(weight_var, "--weight-var", positive=True)
     _check_variance(bias_var, "--bias-var")
-    g = _Gaussian(_bound(spec))
+    g = _Gaussian(_bound(spec), dtype)
     q_star = _fixed_point(g, weight_var, bias_var)
     if q_star is None:
         return MeanField(weight_var, bias_var, None, False, None, None, None, None, "divergent")
@@ -303,14 +308,14 @@ def _correlation_fixed_point(g: _Gaussian, weight_var: float, bias_var: float, q
     return None
 
 
-def edge_of_chaos(spec: Any, bias_var: float = 0.0) -> float | None:
+def edge_of_chaos(spec: Any, bias_var: float = 0.0, dtype: str = "float64") -> float | None:
     """The sigma_w^2 at which chi1 = 1 for this sigma_b^2 (None when there is none).
 
     On the critical line, with q* its fixed point, sigma_w^2 = 1 / E[f'(sqrt(q*) z)^2] and
     sigma_b^2 = q* - E[f(sqrt(q*) z)^2] / E[f'(sqrt(q*) z)^2]: one equation in q*, bracketed.
     """
     _check_variance(bias_var, "--bias-var")
-    g = _Gaussian(_bound(spec))
+    g = _Gaussian(_bound(spec), dtype)
 
     def bias_for(q: float) -> float:
         _, second, grad = g.moments(q)

@@ -54,10 +54,11 @@ def _json_value(value: Any) -> Any:
 
 
 def propagation_dict(
-    rows: Sequence[PropagationRow], q: float, weight_var: float | None, bias_var: float | None
+    rows: Sequence[PropagationRow], q: float, weight_var: float | None, bias_var: float | None, dtype: str = "float64"
 ) -> dict[str, Any]:
     return {
         "q": json_number(q),
+        "dtype": dtype,
         "weight_var": None if weight_var is None else json_number(weight_var),
         "bias_var": None if bias_var is None else json_number(bias_var),
         "activations": [
@@ -98,8 +99,10 @@ def propagation_rows_text(rows: Sequence[PropagationRow]) -> tuple[list[str], li
     return header, [[r.moments.label, *(_text(r.values()[k]) for k in keys)] for r in rows]
 
 
-def propagation_json(rows: Sequence[PropagationRow], q: float, weight_var: float | None, bias_var: float | None) -> str:
-    return dumps(propagation_dict(rows, q, weight_var, bias_var))
+def propagation_json(
+    rows: Sequence[PropagationRow], q: float, weight_var: float | None, bias_var: float | None, dtype: str = "float64"
+) -> str:
+    return dumps(propagation_dict(rows, q, weight_var, bias_var, dtype))
 
 
 def propagation_csv(rows: Sequence[PropagationRow]) -> str:

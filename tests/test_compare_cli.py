@@ -18,6 +18,7 @@ NEW_KEYS = {
     "range_text", "gaussian_mean", "gaussian_second_moment", "gain", "max_abs_grad_attained",
     "max_abs_grad_on", "dead", "dead_fraction", "flushed", "flushed_fraction", "saturation_tails",
     "saturation_tails_fraction", "near_stationary", "near_stationary_fraction", "stationary_points",
+    "distinct_outputs",  # issue 12
 }  # fmt: skip
 
 

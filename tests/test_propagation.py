@@ -142,7 +142,7 @@ def test_propagate_json_contract(runner):
     result = runner.invoke(cli, ["propagate", "relu", "tanh", "--weight-var", "1.5", "--format", "json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert set(data) == {"q", "weight_var", "bias_var", "activations"}
+    assert set(data) == {"q", "dtype", "weight_var", "bias_var", "activations"}
     assert data["q"] == 1.0 and data["weight_var"] == 1.5 and data["bias_var"] == 0.0
     keys = {
         "name", "label", "params", "mean", "second_moment", "variance", "grad_second_moment", "gain", "torch_gain",
