@@ -91,6 +91,10 @@ class Comparison:
     saturation_threshold: float
     dtype: str
     analyses: tuple[Analysis, ...]
+    #: With --against: the framework, and where its f' is exactly 0 on the window, per analysis
+    #: (None where the framework has no such activation).
+    framework: str | None = None
+    framework_zero_gradient: tuple[tuple[Interval, ...] | None, ...] = ()
 
 
 @dataclass(frozen=True)

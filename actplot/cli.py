@@ -349,28 +349,59 @@ def emit(
             rich_console().print(table)
 
 
+DTYPE_OPTION = click.option(
+    "--dtype",
+    type=click.Choice(FORMATS),
+    default="float64",
+    show_default=True,
+    help="Analyse the exact results correctly rounded to this format: the best any implementation "
+    "in it can do (frameworks may do worse; a gradient that rounds to 0 is 'flushed').",
+)
+
+
+AGAINST_OPTION = click.option(
+    "--against",
+    type=click.Choice(["torch", "jax"]),
+    help="Measure a framework's forward and autograd backward against the exact values (optional extra).",
+)
+
+
 @cli.command("check")
 @names_argument(required=False)
+@AGAINST_OPTION
+@DTYPE_OPTION
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table", show_default=True)
 @common_options
 @click.pass_context
-def check_command(ctx: click.Context, names: tuple[str, ...]) -> None:
+def check_command(ctx: click.Context, names: tuple[str, ...], against: str | None, dtype: str, fmt: str) -> None:
     """Check declared derivatives against numeric ones; exit 1 on any mismatch.
 
     Each derivative is compared over about 4,900 points in [-1000, 1000] (dense in [-20, 20]),
     away from declared kinks and jumps, with a numeric derivative (complex step where the
     function allows it, else fourth-order central differences).
 
+    With --against torch (or jax) it instead measures what the framework computes: its forward
+    and autograd backward in --dtype, against actplot's exact values correctly rounded to the same
+    format, on about 5,200 points in [-1000, 1000]: the worst ULP of f and f′ and where, where the
+    framework's f′ is 0 though the truth is not, and any nan/inf where the truth is finite. It
+    measures; it exits 0 unless the framework is not installed.
+
     \b
     Examples:
       actplot check
       actplot check relu gelu:approximate=tanh
       actplot check --plugin ./my_activations.py my_activation
+      actplot check sigmoid tanh gelu --against torch --dtype float32
     """
-    from actplot.derivative_check import check_derivative
     from actplot.spec import bind, parse_spec
 
     registry = registry_for(ctx)
     bounds = [parse_spec(n, registry) for n in names] if names else [bind(a) for a in registry.values()]
+    if against is not None:
+        _check_against(bounds, against, dtype, fmt)
+        return
+    from actplot.derivative_check import check_derivative
+
     failed = 0
     for bound in bounds:
         result = check_derivative(bound)
@@ -387,6 +418,39 @@ def check_command(ctx: click.Context, names: tuple[str, ...]) -> None:
     if failed:
         click.echo(f"Error: {failed} of {len(bounds)} derivatives disagree with their numeric check", err=True)
         ctx.exit(1)
+
+
+def _check_against(bounds: list[Any], framework: str, dtype: str, fmt: str) -> None:
+    from actplot import framework_formats as out
+    from actplot.frameworks import check_format, measure, require
+
+    require(framework)
+    check_format(dtype)
+    version = __import__(framework).__version__
+    reports, missing = [], []
+    advance, done = _progress(len(bounds), f"measuring {framework}")
+    try:
+        for bound in bounds:
+            report = measure(bound, framework, dtype)
+            if report is None:
+                missing.append(bound.label)
+            else:
+                reports.append(report)
+            advance(bound)
+    finally:
+        done()
+    if fmt == "json":
+        from actplot.formats import dumps
+
+        click.echo(dumps(out.reports_dict(reports, framework, version, dtype, missing)))
+        return
+    if fmt == "markdown":
+        click.echo(out.reports_markdown(reports), nl=False)
+    else:
+        title = f"{framework} {version} in {dtype} against the exact values correctly rounded to {dtype}"
+        rich_console().print(out.reports_table(reports, title))
+    if missing:
+        click.echo(f"not in {framework}: {', '.join(missing)}", err=True)
 
 
 SATURATION_OPTION = click.option(
@@ -407,16 +471,6 @@ def check_streaming_grid(window: tuple[float, float], num: int, saturation: floa
     check_grid(window[0], window[1], num)
     if saturation is not None:
         check_saturation(saturation)
-
-
-DTYPE_OPTION = click.option(
-    "--dtype",
-    type=click.Choice(FORMATS),
-    default="float64",
-    show_default=True,
-    help="Analyse the exact results correctly rounded to this format: the best any implementation "
-    "in it can do (frameworks may do worse; a gradient that rounds to 0 is 'flushed').",
-)
 
 
 def _progress(total: int, label: str) -> tuple[Callable[[Any], None], Callable[[], None]]:
@@ -455,6 +509,7 @@ COMPARE_HELP = """Compare activations: ranges, dead, flushed and saturating regi
 @grid_options(-10.0, 10.0, 10_001)
 @SATURATION_OPTION
 @DTYPE_OPTION
+@AGAINST_OPTION
 @click.option("--sort", "sort", metavar="COLUMN", help="Sort rows by a column (prefix '-' for descending): "
               "name, output_min, output_max, zero_gradient, dead, flushed, saturation, near_stationary, grad_at_zero, "
               "value_at_zero, max_abs_grad, monotonic, gaussian_mean, zero_centered, gain, continuity.")  # fmt: skip
@@ -470,6 +525,7 @@ def compare_command(
     num: int,
     saturation: float,
     dtype: str,
+    against: str | None,
     sort: str | None,
     fmt: str,
 ) -> None:
@@ -478,6 +534,11 @@ def compare_command(
     from actplot.spec import bind, parse_spec
 
     check_streaming_grid(window, num, saturation)
+    if against is not None:
+        from actplot.frameworks import check_format, require
+
+        require(against)
+        check_format(dtype)
     registry = registry_for(ctx)
     bounds = [parse_spec(n, registry) for n in names] if names else [bind(a) for a in registry.values()]
     formats.sort_analyses([], sort)  # validate --sort before the work
@@ -492,6 +553,12 @@ def compare_command(
     import dataclasses
 
     comparison = dataclasses.replace(comparison, analyses=tuple(formats.sort_analyses(comparison.analyses, sort)))
+    if against is not None:
+        from actplot.frameworks import zero_gradient_regions
+
+        by_label = {b.label: b for b in bounds}
+        regions = tuple(zero_gradient_regions(by_label[a.label], against, dtype, window) for a in comparison.analyses)
+        comparison = dataclasses.replace(comparison, framework=against, framework_zero_gradient=regions)
     if fmt == "json":
         click.echo(formats.dumps(formats.comparison_dict(comparison)))
     elif fmt == "csv":
@@ -749,6 +816,7 @@ def has_display() -> bool:
 @click.option("--show", is_flag=True, help="Open a window (needs a display) instead of writing a file.")
 @click.option("--terminal", is_flag=True, help="Draw in the terminal with braille characters (no file).")
 @DTYPE_OPTION
+@AGAINST_OPTION
 @common_options
 @click.pass_context
 def plot_command(
@@ -769,6 +837,7 @@ def plot_command(
     show: bool,
     terminal: bool,
     dtype: str,
+    against: str | None,
 ) -> None:
     """Draw activations and their derivatives to a PNG, SVG or PDF file.
 
@@ -800,6 +869,7 @@ def plot_command(
     options = plotting.PlotOptions(
         window=window, num=num, layout=layout, derivative=not no_derivative, shade=shade, saturation=saturation,
         theme=theme, style=style, size=size, dpi=dpi, sequential=sequential, dtype=dtype,
+        against=against,
     )  # fmt: skip
     if show:
         if not has_display():

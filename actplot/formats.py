@@ -319,11 +319,12 @@ INTERVAL_KEYS = (
 
 def comparison_dict(comparison: Any) -> dict[str, Any]:
     """The JSON contract of ``actplot compare`` (fields are only ever added; see actplot.columns)."""
-    return {
+    data = {
         "window": [json_number(v) for v in comparison.window],
         "num": comparison.num,
         "saturation_threshold": json_number(comparison.saturation_threshold),
         "dtype": comparison.dtype,
+        **({"framework": comparison.framework} if getattr(comparison, "framework", None) else {}),
         "activations": [
             {
                 "name": a.name,
@@ -364,9 +365,21 @@ def comparison_dict(comparison: Any) -> dict[str, Any]:
             for a in comparison.analyses
         ],
     }
+    if getattr(comparison, "framework", None):
+        for row, regions in zip(data["activations"], comparison.framework_zero_gradient, strict=True):
+            row["framework_zero_gradient"] = None if regions is None else _intervals_json(regions)
+    return data
 
 
 COMPARE_COLUMNS = tuple(c.header for c in COLUMNS)
+
+
+def comparison_headers(comparison: Any) -> tuple[str, ...]:
+    """The columns, with the framework's zero-gradient column last when --against asked for it."""
+    framework = getattr(comparison, "framework", None)
+    return COMPARE_COLUMNS + ((f"{framework} f′ = 0",) if framework else ())
+
+
 #: Below this many columns (or the table's natural width) it becomes one record per activation.
 WIDE_TABLE = 120
 #: Columns coloured for meaning: dead red, flushed magenta, saturating yellow.
@@ -421,6 +434,9 @@ def comparison_rows(comparison: Any) -> list[list[str]]:
                 count_text(a.distinct_outputs),
             ]
         )
+    if getattr(comparison, "framework", None):
+        for row, regions in zip(rows, comparison.framework_zero_gradient, strict=True):
+            row.append("(not in framework)" if regions is None else intervals_text(regions, window))
     return rows
 
 
@@ -433,7 +449,7 @@ def _coloured(row: list[str]) -> list[str]:
     from rich.markup import escape
 
     cells = [escape(terminal_safe(c)) for c in row]
-    for i, header in enumerate(COMPARE_COLUMNS):
+    for i, header in enumerate(COMPARE_COLUMNS[: len(row)]):
         if header in _COLOURS and row[i] != "-":
             cells[i] = f"[{_COLOURS[header]}]{cells[i]}[/]"
     return cells
@@ -460,10 +476,11 @@ def comparison_table(comparison: Any, width: int = WIDE_TABLE) -> Any:
     )
     rows = comparison_rows(comparison)
     # one wide table only where every column fits unfolded; else one record per activation
-    natural = sum(max(len(c) for c in column) + 2 for column in zip(COMPARE_COLUMNS, *rows, strict=True))
+    headers = comparison_headers(comparison)
+    natural = sum(max(len(c) for c in column) + 2 for column in zip(headers, *rows, strict=True))
     if width >= max(WIDE_TABLE, natural):
         table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False)
-        for column in COMPARE_COLUMNS:
+        for column in headers:
             table.add_column(escape(column), overflow="fold")
         for row in rows:
             table.add_row(*_coloured(row))
@@ -475,7 +492,7 @@ def comparison_table(comparison: Any, width: int = WIDE_TABLE) -> Any:
         record.add_column(style="dim", no_wrap=True)
         record.add_column(overflow="fold")
         record.add_row("", f"[bold]{cells[0]}[/]")
-        for column, cell in zip(COMPARE_COLUMNS[1:], cells[1:], strict=True):
+        for column, cell in zip(headers[1:], cells[1:], strict=True):
             record.add_row(escape(column), cell)
         records.append(record)
     return Group(*records)
@@ -494,7 +511,7 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 
 def comparison_markdown(comparison: Any) -> str:
-    return markdown_table(COMPARE_COLUMNS, comparison_rows(comparison))
+    return markdown_table(comparison_headers(comparison), comparison_rows(comparison))
 
 
 def comparison_csv(comparison: Any) -> str:

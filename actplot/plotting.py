@@ -62,6 +62,7 @@ class PlotOptions:
     dpi: float = 150.0
     sequential: bool = False  # colour along a sequential colormap (a parameter sweep)
     dtype: str = "float64"  # another format: f and f' drawn as the staircases they are in it
+    against: str | None = None  # "torch" or "jax": the framework's f' as a thin line over the exact one
 
     def __post_init__(self) -> None:
         if self.layout not in LAYOUTS:
@@ -71,6 +72,11 @@ class PlotOptions:
         from actplot.rounding import get_format
 
         get_format(self.dtype)  # a one-line error naming the valid formats
+        if self.against is not None:
+            from actplot.frameworks import check_format, require
+
+            require(self.against)
+            check_format(self.dtype)
         if not (math.isfinite(self.dpi) and 0 < self.dpi <= MAX_DPI):
             raise UsageError(f"--dpi {format_value(float(self.dpi))}: must be a number in (0, {MAX_DPI}] (e.g. 150)")
         w, h = self.size
@@ -214,6 +220,31 @@ def _draw(ax: Any, curve: Curve, colour: str, what: str, label: str | None, dtyp
         ax.plot(xs, ys, "o", color=colour, ms=4, zorder=5)
 
 
+def _draw_framework(ax: Any, curve: Curve, colour: str, label: str, options: PlotOptions) -> None:
+    """The framework's autograd f' (in the figure's format) as a thin line over the exact one, so
+    a reader sees where it collapses to 0."""
+    from actplot.frameworks import framework_function
+
+    assert options.against is not None
+    fw = framework_function(curve.bound, options.against, options.dtype)
+    if fw is None:
+        return
+    from actplot.formats import intervals_text
+    from actplot.frameworks import zero_gradient_regions
+
+    x = curve.dy_x[np.isfinite(curve.dy_x)]
+    ax.plot(x, fw.evaluate(x)[1], color=colour, lw=0.9, ls="-", alpha=0.9, label=f"{label}′ ({options.against})")
+    # at the figure's scale a collapse from 1e-8 to 0 is invisible: mark where it happens
+    collapsed = zero_gradient_regions(curve.bound, options.against, options.dtype, options.window) or ()
+    where = intervals_text(collapsed, options.window)
+    for i, span in enumerate(collapsed):
+        text = f"{label}′ = 0 in {options.against} ({where})" if i == 0 else None
+        ax.axvspan(span.lo, span.hi, ymin=0.0, ymax=0.06, facecolor=colour, alpha=0.5, lw=0, label=text)
+        for edge in (span.lo, span.hi):
+            if options.window[0] < edge < options.window[1]:
+                ax.axvline(edge, color=colour, lw=0.8, ls=":", alpha=0.8)
+
+
 def _zoom_flat_left(ax: Any, curves: Sequence[Curve], palette: Sequence[str], derivative: bool = True) -> None:
     """An inset on x < 0 when a curve's negative side is too flat to see (leaky_relu's 0.01 slope)."""
     import numpy as np
@@ -323,6 +354,8 @@ def make_figure(
             for curve, colour, label in zip(curves, palette, labels, strict=True):
                 _draw(top, curve, colour, "f", label, options.dtype)
                 _draw(bottom, curve, colour, "df", f"{label}′", options.dtype)
+                if options.against:
+                    _draw_framework(bottom, curve, colour, label, options)
             top.set_ylabel("f(x)")
             bottom.set_ylabel("f′(x)")
             bottom.set_xlabel("x")
@@ -338,6 +371,8 @@ def make_figure(
                 _draw(ax, curve, colour, "f", label, options.dtype)
                 if options.derivative:
                     _draw(ax, curve, colour, "df", f"{label}′", options.dtype)
+                    if options.against:
+                        _draw_framework(ax, curve, colour, label, options)
             ax.set_xlabel("x")
             ax.legend(fontsize=8, loc="lower right", ncols=1 if len(curves) < 5 else 2)
             _zoom_flat_left(ax, curves, palette, options.derivative)
