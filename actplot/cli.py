@@ -668,13 +668,14 @@ def propagate_command(
 @cli.command("precision")
 @names_argument(required=True)
 @grid_options(-10.0, 10.0, 2)
+@AGAINST_OPTION
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown"]), default="table", show_default=True
 )
 @common_options
 @click.pass_context
 def precision_command(
-    ctx: click.Context, names: tuple[str, ...], window: tuple[float, float], num: int, fmt: str
+    ctx: click.Context, names: tuple[str, ...], window: tuple[float, float], num: int, against: str | None, fmt: str
 ) -> None:
     """What each number format does to an activation: float64 to float8.
 
@@ -682,7 +683,8 @@ def precision_command(
     rounds to 0 on each side of 0, the zero-gradient fraction of the window, the largest relative
     error of f after rounding, and how many distinct values f takes. The results are the exact
     values correctly rounded to each format: the best an implementation in it can do, not what a
-    framework computes. --num is not used: regions never depend on a grid.
+    framework computes; --against torch adds where the framework's own f′ is first 0 in each format
+    it computes in. --num is not used: regions never depend on a grid.
 
     \b
     Examples:
@@ -690,31 +692,36 @@ def precision_command(
       actplot precision gelu --range -4 4 --format json
     """
     from actplot.formats import markdown_table
-    from actplot.precision import HEADER, precision, precision_csv, precision_dict, precision_rows, precision_table
+    from actplot.precision import headers, precision, precision_csv, precision_dict, precision_rows, precision_table
     from actplot.spec import parse_spec
 
     check_streaming_grid(window, 2)
+    if against is not None:
+        from actplot.frameworks import require
+
+        require(against)
     registry = registry_for(ctx)
     bounds = [parse_spec(n, registry) for n in names]
     advance, done = _progress(len(bounds), "precision")
     try:
         reports = []
         for bound in bounds:
-            reports.append(precision(bound, window))
+            reports.append(precision(bound, window, against=against))
             advance(bound)
     finally:
         done()
     if fmt == "json":
         from actplot.formats import dumps
 
-        click.echo(dumps(precision_dict(reports, window)))
+        click.echo(dumps(precision_dict(reports, window, against)))
     elif fmt == "csv":
         click.echo(precision_csv(reports), nl=False)
     elif fmt == "markdown":
-        click.echo(markdown_table(HEADER, precision_rows(reports)), nl=False)
+        click.echo(markdown_table(headers(against), precision_rows(reports, against)), nl=False)
     else:
         lo, hi = window
-        rich_console().print(precision_table(reports, f"x in [{lo:g}, {hi:g}], exact results correctly rounded"))
+        title = f"x in [{lo:g}, {hi:g}], exact results correctly rounded"
+        rich_console().print(precision_table(reports, title, against))
 
 
 @cli.command("diff")

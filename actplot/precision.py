@@ -29,6 +29,10 @@ class FormatPrecision:
     zero_gradient_fraction: float
     max_relative_error: float
     distinct_outputs: int
+    #: With --against: where the framework's own f' first is 0 either side of 0, in this format
+    #: (None: never, or the framework does not compute in the format / has no such function).
+    framework_flush_left: float | None = None
+    framework_flush_right: float | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,7 @@ def precision(
     window: tuple[float, float] = (-10.0, 10.0),
     formats: Sequence[str] = FORMATS,
     progress: Callable[[str], None] | None = None,
+    against: str | None = None,
 ) -> Precision:
     from actplot.analysis import _Evaluator, analyze
     from actplot.regions import probe_points
@@ -67,13 +72,23 @@ def precision(
             ok = np.isfinite(exact) & (exact != 0)
             relative = np.abs(rounded[ok] - exact[ok]) / np.abs(exact[ok])
         worst = float(np.max(relative)) if relative.size else 0.0
-        rows.append(FormatPrecision(dtype, left, right, a.zero_gradient_fraction, worst, a.distinct_outputs))
+        fw_left = fw_right = None
+        if against is not None:
+            from actplot.frameworks import FRAMEWORK_FORMATS, zero_gradient_regions
+
+            collapsed = zero_gradient_regions(bound, against, dtype, window) if dtype in FRAMEWORK_FORMATS else None
+            fw_left, fw_right = _flush_points(collapsed or ())
+        rows.append(
+            FormatPrecision(dtype, left, right, a.zero_gradient_fraction, worst, a.distinct_outputs, fw_left, fw_right)
+        )
         if progress is not None:
             progress(dtype)
     return Precision(bound.name, bound.label, bound.params, tuple(rows))
 
 
-def precision_dict(reports: Sequence[Precision], window: tuple[float, float]) -> dict[str, Any]:
+def precision_dict(
+    reports: Sequence[Precision], window: tuple[float, float], against: str | None = None
+) -> dict[str, Any]:
     from actplot.formats import json_number, json_params
 
     def value(v: float | None) -> Any:
@@ -81,6 +96,7 @@ def precision_dict(reports: Sequence[Precision], window: tuple[float, float]) ->
 
     return {
         "window": [json_number(window[0]), json_number(window[1])],
+        **({"framework": against} if against else {}),
         "activations": [
             {
                 "name": r.name,
@@ -94,6 +110,14 @@ def precision_dict(reports: Sequence[Precision], window: tuple[float, float]) ->
                         "zero_gradient_fraction": json_number(f.zero_gradient_fraction),
                         "max_relative_error": json_number(f.max_relative_error),
                         "distinct_outputs": f.distinct_outputs,
+                        **(
+                            {
+                                "framework_grad_flush_left": value(f.framework_flush_left),
+                                "framework_grad_flush_right": value(f.framework_flush_right),
+                            }
+                            if against
+                            else {}
+                        ),
                     }
                     for f in r.formats
                 ],
@@ -107,18 +131,32 @@ HEADER = ["activation", "format", "f′ rounds to 0 left of", "right of", "zero-
           "distinct outputs"]  # fmt: skip
 
 
-def precision_rows(reports: Sequence[Precision]) -> list[list[str]]:
+def headers(against: str | None = None) -> list[str]:
+    return HEADER + ([f"{against} f′ = 0 left of", "right of"] if against else [])
+
+
+def precision_rows(reports: Sequence[Precision], against: str | None = None) -> list[list[str]]:
     from actplot.formats import count_text, number
 
     def where(v: float | None) -> str:
         return "never" if v is None else number(v)
 
-    return [
-        [r.label, f.dtype, where(f.grad_flush_left), where(f.grad_flush_right),
-         f"{100 * f.zero_gradient_fraction:.1f}%", number(f.max_relative_error, 3), count_text(f.distinct_outputs)]
-        for r in reports
-        for f in r.formats
-    ]  # fmt: skip
+    rows = []
+    for r in reports:
+        for f in r.formats:
+            row = [r.label, f.dtype, where(f.grad_flush_left), where(f.grad_flush_right),
+                   f"{100 * f.zero_gradient_fraction:.1f}%", number(f.max_relative_error, 3),
+                   count_text(f.distinct_outputs)]  # fmt: skip
+            if against:
+                from actplot.frameworks import FRAMEWORK_FORMATS
+
+                known = f.dtype in FRAMEWORK_FORMATS
+                row += [
+                    where(f.framework_flush_left) if known else "-",
+                    where(f.framework_flush_right) if known else "-",
+                ]
+            rows.append(row)
+    return rows
 
 
 def precision_csv(reports: Sequence[Precision]) -> str:
@@ -140,14 +178,14 @@ def precision_csv(reports: Sequence[Precision]) -> str:
     return buffer.getvalue()
 
 
-def precision_table(reports: Sequence[Precision], title: str) -> Any:
+def precision_table(reports: Sequence[Precision], title: str, against: str | None = None) -> Any:
     from rich import box
     from rich.markup import escape
     from rich.table import Table
 
     table = Table(title=escape(title), title_justify="left", box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False)
-    for i, h in enumerate(HEADER):
+    for i, h in enumerate(headers(against)):
         table.add_column(escape(h), justify="left" if i < 2 else "right")
-    for row in precision_rows(reports):
+    for row in precision_rows(reports, against):
         table.add_row(*(escape(c) for c in row))
     return table

@@ -148,3 +148,15 @@ def test_jax_is_measured_or_named_as_missing(runner):
         return
     result = runner.invoke(cli, ["check", "relu", "--against", "jax", "--format", "json"])
     assert result.exit_code == 0 and json.loads(result.stdout)["activations"][0]["max_ulp_f"] == 0
+
+
+def test_precision_against_torch(runner):
+    result = runner.invoke(cli, ["precision", "sigmoid", "--against", "torch", "--range", "-50", "50",
+                                 "--format", "json"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["framework"] == "torch"
+    formats = {f["dtype"]: f for f in data["activations"][0]["formats"]}
+    first = first_zero_gradient(torch.sigmoid, "float32", 1.0, 50.0)
+    assert formats["float32"]["framework_grad_flush_right"] == first and formats["float32"]["grad_flush_right"] is None
+    assert formats["float8_e5m2"]["framework_grad_flush_right"] is None  # torch does not compute in float8 here
