@@ -30,7 +30,7 @@ FUNCTIONS = {
     "gelu_tanh": (
         lambda x: mp.diff(lambda t: t / 2 * (1 + mp.tanh(mp.sqrt(2 / mp.pi) * (t + mp.mpf("0.044715") * t**3))), x),
         -0.75,
-        0.65,  # the series' float64 evaluation reaches 5 ulp beyond (measured), the direct formula 4.6
+        0.65,  # beyond, the direct formula (its bracket in double-double) is within 2.2 ulp; the series is not
         72,
     ),
     "mish": (lambda x: mp.diff(lambda t: t * mp.tanh(mp.log1p(mp.exp(t))), x), -1.19, 1.3, 72),

@@ -18,10 +18,9 @@ DEFAULT_BOUND = 4.0
 # is held to the mixed forward-backward measure (within 4 ulp of the true value at a point within
 # 4 ulp of x); measured plain, it is 1.1e15 ulp at the float nearest 4.4934 (README, info sinc).
 MIXED_DERIVATIVE = {"sinc"}
-# Derivatives above 4 plain ulp, with the measured bound (README and `info` state it):
-# gelu_tanh' is 4.5 ulp at x = -1.58, where 1 + x u'(x) sigma(-u) cancels by 1.5 beyond the
-# reach of its root series (whose float64 evaluation is no better there: 5.5 ulp at radius 0.95).
-DERIVATIVE_BOUNDS = {"gelu_tanh": 5.0}
+# Derivatives above 4 plain ulp, with the measured bound (README and `info` state it): none now
+# (gelu_tanh' was 4.5 ulp at x = -1.58 until 1 + x u' sigma(-u) was carried in double-double).
+DERIVATIVE_BOUNDS: dict[str, float] = {}
 
 
 def test_every_builtin_has_a_reference():
