@@ -13,11 +13,10 @@ from tests.ulp import measure, ulps
 
 DEFAULT_BOUND = 4.0
 # Plain ULPs (|got - true| / ulp(true)) everywhere, near the roots of f' too (the self-gated units
-# evaluate f' there by a Taylor series around the root, see actplot/activations/root_series.py).
-# The one exception: sinc' near its infinitely many roots (4.493, 7.725, ...) has no series, and
-# is held to the mixed forward-backward measure (within 4 ulp of the true value at a point within
-# 4 ulp of x); measured plain, it is 1.1e15 ulp at the float nearest 4.4934 (README, info sinc).
-MIXED_DERIVATIVE = {"sinc"}
+# evaluate f' there by a Taylor series around the root, see actplot/activations/root_series.py;
+# sinc' about the nearest of its roots, actplot/activations/sinc_roots.py). No function needs the
+# mixed forward-backward measure any more (sinc' was 1.1e15 plain ulp at the float nearest 4.4934).
+MIXED_DERIVATIVE: set[str] = set()
 # Derivatives above 4 plain ulp, with the measured bound (README and `info` state it): none now
 # (gelu_tanh' was 4.5 ulp at x = -1.58 until 1 + x u' sigma(-u) was carried in double-double).
 DERIVATIVE_BOUNDS: dict[str, float] = {}
