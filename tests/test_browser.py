@@ -78,7 +78,7 @@ def column_values(page, index: int) -> list[float]:
     return page.evaluate(f"{ROWS}.map(r => parseFloat(r.cells[{index}].dataset.value))")
 
 
-MAX_GRAD = "max |f'|"
+MAX_GRAD = "max |f′|"  # the header's prime is U+2032, as every column header (actplot.columns)
 
 
 def test_clicking_a_header_sorts_the_table(page):

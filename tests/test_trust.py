@@ -466,7 +466,9 @@ def _correctly_rounded_float32(true: mp.mpf) -> np.float32:
     midpoint of the two float32 neighbours, not by casting a rounded float64."""
     from fractions import Fraction
 
-    t = Fraction(*mp.mpf(true).as_integer_ratio())
+    # exact: (-1)**sign * mantissa * 2**exp (mpmath 1.3 has no as_integer_ratio)
+    sign, man, exp, _ = mp.mpf(true)._mpf_
+    t = (-1) ** sign * Fraction(int(man)) * Fraction(2) ** int(exp)
     below = np.float32(float(t))
     if Fraction(float(below)) > t:
         below = np.nextafter(below, np.float32(-np.inf))
