@@ -565,7 +565,7 @@ def analyze(
                 if (close or value > grad_max.value) and at_p < value * (1 - 1e-9):
                     grad_max.value, grad_max.x, attained = max(value, grad_max.value), p, False
     distinct = _distinct_outputs(ev, probes, y, (lo, hi), tuple(float(p) for p in bound.field("jumps")))
-    moments = _gaussian_moments(ev, singular)
+    moments = _gaussian_moments(bound)
     rms = math.sqrt(moments[1]) if moments[1] > 0 else 0.0
     zero_centred = bool(math.isfinite(moments[0]) and abs(moments[0]) <= ZERO_CENTRED_RATIO * rms)
     value_at_zero, grad_at_zero = ev.at(0.0)
@@ -654,16 +654,12 @@ def _distinct_outputs(
     return total
 
 
-def _gaussian_moments(ev: _Evaluator, singular: tuple[float, ...]) -> tuple[float, float]:
-    """(E[f(z)], E[f(z)^2]) for z ~ N(0, 1), by quadrature (:mod:`actplot.gaussian`), in float64."""
-    from actplot.gaussian import integrate
+def _gaussian_moments(bound: BoundActivation) -> tuple[float, float]:
+    """(E[f(z)], E[f(z)^2]) for z ~ N(0, 1), by quadrature, in float64 (actplot.propagation)."""
+    from actplot.propagation import _Gaussian
 
-    def integrand(z: np.ndarray) -> np.ndarray:
-        y = ev.exact(z)[0]
-        return np.stack([y, y * y])
-
-    mean, second = integrate(integrand, singular, count=2)
-    return float(mean), float(second)
+    mean, second, _ = _Gaussian(bound).moments(1.0)
+    return mean, second
 
 
 def check_saturation(tau: float) -> None:

@@ -359,6 +359,9 @@ DTYPE_OPTION = click.option(
 )
 
 
+TABLE_FORMAT_OPTION = click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown"]), default="table", show_default=True
+)
 AGAINST_OPTION = click.option(
     "--against",
     type=click.Choice(["torch", "jax"]),
@@ -513,9 +516,7 @@ COMPARE_HELP = """Compare activations: ranges, dead, flushed and saturating regi
 @click.option("--sort", "sort", metavar="COLUMN", help="Sort rows by a column (prefix '-' for descending): "
               "name, output_min, output_max, zero_gradient, dead, flushed, saturation, near_stationary, grad_at_zero, "
               "value_at_zero, max_abs_grad, monotonic, gaussian_mean, zero_centered, gain, continuity.")  # fmt: skip
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown"]), default="table", show_default=True
-)
+@TABLE_FORMAT_OPTION
 @common_options
 @click.pass_context
 def compare_command(
@@ -578,9 +579,7 @@ def compare_command(
 @click.option("--edge-of-chaos", is_flag=True, help="The σ_w² at which χ₁ = 1 for --bias-var.")
 @click.option("--plot", "plot_path", metavar="FILE", help="Phase diagram, or with --weight-var q and c through depth.")
 @DTYPE_OPTION
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown"]), default="table", show_default=True
-)
+@TABLE_FORMAT_OPTION
 @common_options
 @click.pass_context
 def propagate_command(
@@ -669,9 +668,7 @@ def propagate_command(
 @names_argument(required=True)
 @grid_options(-10.0, 10.0, 2)
 @AGAINST_OPTION
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown"]), default="table", show_default=True
-)
+@TABLE_FORMAT_OPTION
 @common_options
 @click.pass_context
 def precision_command(

@@ -13,7 +13,6 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -91,38 +90,3 @@ def integrate(
     stacked = np.concatenate(parts)
     order = np.argsort(np.abs(stacked), axis=0)
     return np.take_along_axis(stacked, order, axis=0).sum(axis=0)
-
-
-@dataclass(frozen=True)
-class GaussianMoments:
-    """Moments of f and f' under h = sqrt(q) z, z ~ N(0, 1)."""
-
-    q: float
-    mean: float
-    second_moment: float
-    variance: float
-    grad_second_moment: float
-    gain: float
-
-
-def gaussian_moments(
-    f: Callable[[np.ndarray], np.ndarray],
-    df: Callable[[np.ndarray], np.ndarray],
-    breakpoints: Sequence[float] = (),
-    q: float = 1.0,
-) -> GaussianMoments:
-    """E[f(h)], E[f(h)^2], Var f(h), E[f'(h)^2] and gain = 1/sqrt(E[f(z)^2]) (at q = 1).
-
-    ``breakpoints`` are in x (the activation's kinks and jumps); they are mapped to z.
-    """
-    root_q = math.sqrt(q)
-
-    def integrand(z: np.ndarray) -> np.ndarray:
-        h = root_q * z
-        y, dy = f(h), df(h)
-        return np.stack([y, y * y, dy * dy])
-
-    mean, second, grad_second = integrate(integrand, [p / root_q for p in breakpoints], count=3)
-    variance = max(second - mean * mean, 0.0)
-    gain = 1.0 / math.sqrt(second) if second > 0 else math.inf
-    return GaussianMoments(q, float(mean), float(second), float(variance), float(grad_second), gain)
