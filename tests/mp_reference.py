@@ -138,6 +138,23 @@ REFERENCES: dict[str, Ref] = {
             sig(x) * (1 + x * (1 - sig(x))) if x >= 0 else mp.exp(x) * sig(x) + (mp.exp(x) - 1) * sig(x) * (1 - sig(x))
         ),
     ),
+    # Issue 17: activations of current models, from their papers' definitions.
+    "quick_gelu": Ref(lambda x: x * sig(mp.mpf("1.702") * x), extra=abs),
+    "relu2": Ref(lambda x: max(x, mp.mpf(0)) ** 2, lambda x: 2 * max(x, mp.mpf(0))),
+    "star_relu": Ref(
+        lambda x: mp.mpf(0.8944) * max(x, mp.mpf(0)) ** 2 + mp.mpf(-0.4472),
+        lambda x: 2 * mp.mpf(0.8944) * max(x, mp.mpf(0)),
+    ),
+    "smelu": Ref(
+        lambda x: mp.mpf(0) if x <= -1 else (x if x >= 1 else (x + 1) ** 2 / 4),
+        lambda x: mp.mpf(0) if x <= -1 else (mp.mpf(1) if x >= 1 else (x + 1) / 2),
+    ),
+    "aptx": Ref(lambda x: (1 + mp.tanh(x)) * x / 2, extra=lambda x: 2 * abs(x)),
+    "snake": Ref(lambda x: x + mp.sin(x) ** 2, lambda x: 1 + mp.sin(2 * x)),
+    "laplace": Ref(
+        lambda x: mp.ncdf((x - mp.mpf(0.707107)) / mp.mpf(0.282095)) if abs(x) < 1e5 else mp.mpf(x > 0),
+        lambda x: mp.npdf((x - mp.mpf(0.707107)) / mp.mpf(0.282095)) / mp.mpf(0.282095) if abs(x) < 1e5 else mp.mpf(0),
+    ),
     # Vector-valued: the one-dimensional view, computed from the vector definition on [x, 0].
     "softmax": Ref(lambda x: mp.exp(x) / (mp.exp(x) + mp.exp(0)), extra=abs),
     "log_softmax": Ref(lambda x: x - mp.log(mp.exp(x) + mp.exp(0)), extra=abs),

@@ -100,8 +100,12 @@ RANGES = {
 }
 
 
+# Issue 17 adds activations of current models that the (older) reference catalogue does not list.
+ADDED_SINCE_CATALOGUE = {"quick_gelu", "relu2", "star_relu", "smelu", "aptx", "snake", "laplace"}
+
+
 def test_catalogue_is_covered(registry):
-    assert set(CATALOGUE) - LEFT_OUT == set(registry)
+    assert set(CATALOGUE) - LEFT_OUT == set(registry) - ADDED_SINCE_CATALOGUE
 
 
 @pytest.mark.parametrize("name", sorted(DEFAULTS))

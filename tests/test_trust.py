@@ -505,3 +505,12 @@ def test_float32_subnormal_results_are_correctly_rounded_at_ties(spec):
 def test_silu_at_the_reported_tie():
     e = evaluate(resolve("silu")[0], np.array([8.5e-44]), dtype="float32")
     assert float(e.y[0]) == 31 * 2.0**-149  # 4.34e-44, not 30 * 2^-149 = 4.2e-44
+
+
+def test_snake_reports_isolated_stationary_points_not_regions():
+    # f' = 1 + sin 2x >= 0 touches 0 at x = -pi/4 + k pi: points, never dead or flushed regions
+    a = one("snake", window=(-10, 10), num=11)
+    expected = [-math.pi / 4 + k * math.pi for k in range(-2, 4)]
+    assert a.dead == () and a.flushed == () and a.monotonic
+    assert list(a.stationary_points) == pytest.approx(expected, abs=1e-7)
+    assert all(b.width < 0.2 for b in a.near_stationary) and len(a.near_stationary) == len(expected)

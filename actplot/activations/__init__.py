@@ -11,4 +11,5 @@ BUILTIN_MODULES = (
     "actplot.activations.sigmoids",
     "actplot.activations.gated",
     "actplot.activations.softmax",
+    "actplot.activations.modern",
 )

@@ -139,21 +139,23 @@ def gelu_tanh(x):
     return _gelu_tanh(x)
 
 
-def _scaled(x, beta):
-    """beta x as hi + lo (lo = 0 at beta = 1, and where |beta x| > 1e4)."""
-    if beta == 1.0:
+def _scaled(x, beta, beta_lo=0.0):
+    """beta x as hi + lo (lo = 0 at beta = 1, and where |beta x| > 1e4). ``beta_lo``: the low
+    part of a constant that is not a float64 (quick_gelu's 1.702)."""
+    if beta == 1.0 and beta_lo == 0.0:
         return x, np.zeros_like(x)
     with np.errstate(over="ignore"):
         z = np.clip(beta * x, -1e300, 1e300)  # beyond, sigma(z) is 0 or 1 exactly: no inf - inf
     small = np.abs(z) < 1e4
-    _, lo = two_prod(np.where(small, x, 0.0), np.full_like(z, beta))
-    return z, np.where(small, lo, 0.0)
+    xs = np.where(small, x, 0.0)
+    _, lo = two_prod(xs, np.full_like(z, beta))
+    return z, np.where(small, lo + beta_lo * xs, 0.0)
 
 
-def _silu_grad(x, beta=1.0):
+def _silu_grad(x, beta=1.0, beta_lo=0.0):
     # d/dx x sigma(beta x) = silu'(beta x): sigma(z) (1 + z sigma(-z)) at z = beta x, with the
     # low part of beta x carried into the series near the root and into the sigmoid elsewhere
-    z, z_lo = _scaled(x, beta)
+    z, z_lo = _scaled(x, beta, beta_lo)
     s, s_minus = sigmoid(z), sigmoid(-z)
     # silu'(z + lo) = sigma(z) [1 + z sigma(-z) + lo sigma(-z) (2 + z (sigma(-z) - sigma(z)))]
     bracket = (1.0 + z * s_minus) + z_lo * s_minus * (2.0 + z * (s_minus - s))
@@ -161,8 +163,8 @@ def _silu_grad(x, beta=1.0):
     return near_root(z, direct, "silu", z_lo)
 
 
-def _silu(x, beta=1.0):
-    z, z_lo = _scaled(x, beta)
+def _silu(x, beta=1.0, beta_lo=0.0):
+    z, z_lo = _scaled(x, beta, beta_lo)
     return times_sigmoid(x * (1.0 + z_lo * sigmoid(-z)), z)
 
 
