@@ -155,6 +155,9 @@ REFERENCES: dict[str, Ref] = {
         lambda x: mp.ncdf((x - mp.mpf(0.707107)) / mp.mpf(0.282095)) if abs(x) < 1e5 else mp.mpf(x > 0),
         lambda x: mp.npdf((x - mp.mpf(0.707107)) / mp.mpf(0.282095)) / mp.mpf(0.282095) if abs(x) < 1e5 else mp.mpf(0),
     ),
+    # beyond x = 50 tanh(e^x) is 1 to 1e-10^21; below -1e5 the product underflows by far
+    # (mpmath would only spend time on it)
+    "telu": Ref(lambda x: x if x > 50 else (mp.mpf(0) if x < -1e5 else x * mp.tanh(mp.exp(x)))),
     # Vector-valued: the one-dimensional view, computed from the vector definition on [x, 0].
     "softmax": Ref(lambda x: mp.exp(x) / (mp.exp(x) + mp.exp(0)), extra=abs),
     "log_softmax": Ref(lambda x: x - mp.log(mp.exp(x) + mp.exp(0)), extra=abs),

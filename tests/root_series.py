@@ -35,6 +35,7 @@ FUNCTIONS = {
     ),
     "mish": (lambda x: mp.diff(lambda t: t * mp.tanh(mp.log1p(mp.exp(t))), x), -1.19, 1.3, 72),
     "elish": (lambda x: mp.exp(x) * sig(x) + (mp.exp(x) - 1) * sig(x) * (1 - sig(x)), -0.88, 0.6, 40),
+    "telu": (lambda x: mp.tanh(mp.exp(x)) + x * mp.exp(x) * mp.sech(mp.exp(x)) ** 2, -1.08, 0.6, 48),
 }
 
 

@@ -1,4 +1,4 @@
-"""Activations of current models: quick_gelu, relu2, star_relu, smelu, aptx, snake, laplace.
+"""Activations of current models: quick_gelu, relu2, star_relu, smelu, aptx, snake, laplace, telu.
 
 Each is written, like the classic ones, to be exact over the whole float range: the products and
 scalings that a textbook formula rounds first (1.702 x, (x - mu) / sigma, s x^2 + b) are carried
@@ -12,7 +12,15 @@ import math
 import numpy as np
 
 from actplot.activations.gated import _silu, _silu_grad
-from actplot.activations.stable import INV_SQRT_2PI, exp_neg_square, normal_cdf, two_prod, two_sum
+from actplot.activations.stable import (
+    INV_SQRT_2PI,
+    exp_neg_square,
+    near_root,
+    normal_cdf,
+    sech2,
+    two_prod,
+    two_sum,
+)
 from actplot.declare import OutputRange, Param, activation
 
 #: The minimum of silu, x sigma(x) at x = -1.2785 (the others scale it).
@@ -266,3 +274,48 @@ def _laplace_grad(x, mu, sigma):
 def laplace(x, mu, sigma):
     """MEGA's Laplace activation: a shifted, scaled Gaussian CDF."""
     return _laplace(x, mu, sigma)
+
+
+#: Below this x, e^x < 4.3e-18: tanh(e^x) = e^x and sech^2(e^x) = 1 to double precision, and
+#: results are formed as x e^(x/2) e^(x/2) so that they stay exact where e^x alone is subnormal.
+DEEP = -40.0
+
+
+def _halves(factor, x):
+    """factor e^x, as (factor e^(x/2)) e^(x/2) (x below DEEP only; the factors used are at most a
+    few times x, so below -1e5, where the product is 0 by far, x is clamped there)."""
+    half = np.exp(0.5 * np.where(x < DEEP, x, 0.0))
+    return (factor * half) * half
+
+
+def _deep(x):
+    """x where x < DEEP (clamped at -1e5, see _halves), 0 elsewhere: the factors' argument."""
+    return np.where(x < DEEP, np.maximum(x, -1e5), 0.0)
+
+
+def _telu(x):
+    u = np.exp(np.clip(x, DEEP, 50.0))  # beyond 50, tanh(e^x) is 1 exactly
+    return np.where(x < DEEP, _halves(_deep(x), x), x * np.tanh(u))
+
+
+def _telu_grad(x):
+    xc = np.clip(x, DEEP, 50.0)
+    u = np.exp(xc)
+    direct = np.tanh(u) + (xc * u) * sech2(u)
+    return near_root(x, np.where(x < DEEP, _halves(1.0 + _deep(x), x), direct), "telu")
+
+
+@activation(
+    "telu",
+    family="gated",
+    formula=r"x \tanh(e^{x})",
+    derivative=_telu_grad,
+    derivative_formula=r"\tanh(e^{x}) + x e^{x}\,\mathrm{sech}^{2}(e^{x})",
+    output_range=OutputRange.between(-0.35328577784821125, math.inf, True),
+    continuity="C∞",
+    reference="Fernandez & Mali 2024, 'TeLU Activation Function for Fast and Stable Deep Learning' (arXiv 2412.20269)",
+    notes="Near the root of f' (x = -1.0789) f' is its Taylor series there, as for silu.",
+)
+def telu(x):
+    """TeLU: x times the tanh of its exponential."""
+    return _telu(x)
