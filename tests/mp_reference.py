@@ -158,6 +158,11 @@ REFERENCES: dict[str, Ref] = {
     # beyond x = 50 tanh(e^x) is 1 to 1e-10^21; below -1e5 the product underflows by far
     # (mpmath would only spend time on it)
     "telu": Ref(lambda x: x if x > 50 else (mp.mpf(0) if x < -1e5 else x * mp.tanh(mp.exp(x)))),
+    # exp(-e^-x) is 1 - 1e-347 beyond x = 800 and below 1e-10^21 under -50
+    "golu": Ref(
+        lambda x: x if x > 800 else (mp.mpf(0) if x < -50 else x * mp.exp(-mp.exp(-x))),
+        lambda x: mp.mpf(1) if x > 800 else (mp.mpf(0) if x < -50 else mp.exp(-mp.exp(-x)) * (1 + x * mp.exp(-x))),
+    ),
     # Vector-valued: the one-dimensional view, computed from the vector definition on [x, 0].
     "softmax": Ref(lambda x: mp.exp(x) / (mp.exp(x) + mp.exp(0)), extra=abs),
     "log_softmax": Ref(lambda x: x - mp.log(mp.exp(x) + mp.exp(0)), extra=abs),

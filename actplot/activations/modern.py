@@ -1,4 +1,4 @@
-"""Activations of current models: quick_gelu, relu2, star_relu, smelu, aptx, snake, laplace, telu.
+"""Activations of current models: quick_gelu, relu2, star_relu, smelu, aptx, snake, laplace, telu, golu.
 
 Each is written, like the classic ones, to be exact over the whole float range: the products and
 scalings that a textbook formula rounds first (1.702 x, (x - mu) / sigma, s x^2 + b) are carried
@@ -14,6 +14,7 @@ import numpy as np
 from actplot.activations.gated import _silu, _silu_grad
 from actplot.activations.stable import (
     INV_SQRT_2PI,
+    exp_dd,
     exp_neg_square,
     near_root,
     normal_cdf,
@@ -319,3 +320,51 @@ def _telu_grad(x):
 def telu(x):
     """TeLU: x times the tanh of its exponential."""
     return _telu(x)
+
+
+GOLU_FLOOR = -7.5
+
+
+def _golu_parts(x):
+    """(E, E_lo, exp(-E/2)) with E = e^(-x) as a double-double: exp(-E) multiplies E's rounding
+    by E (300 ulp at x = -6.5 from numpy's e^-x alone). x is clamped to [-7.5, 800]: below,
+    exp(-e^-x) < 1e-700 is 0 by far; above, e^-x is 0."""
+    xc = np.clip(x, GOLU_FLOOR, 800.0)
+    e_hi, e_lo = exp_dd(-xc)
+    return xc, e_hi, e_lo, np.exp(-0.5 * e_hi)
+
+
+def _golu(x):
+    xc, _e_hi, e_lo, half = _golu_parts(x)
+    # exp(-E) = exp(-E_hi) (1 - E_lo), applied as two halves: it is subnormal from E = 708 where
+    # x exp(-E) is not quite
+    inside = ((xc * (1.0 - e_lo)) * half) * half
+    return np.where(x < GOLU_FLOOR, 0.0 * np.sign(x), np.where(x > 800.0, x, inside))
+
+
+def _golu_grad(x):
+    xc, e_hi, e_lo, half = _golu_parts(x)
+    # 1 + x E in double-double: it cancels at the root x = -W(1) = -0.5671, where it is exact so
+    p, p_lo = two_prod(xc, e_hi)
+    p_lo = p_lo + xc * e_lo
+    s, s_lo = two_sum(np.ones_like(xc), p)
+    bracket = s + (s_lo + p_lo)
+    return np.where(x < GOLU_FLOOR, 0.0, ((bracket * (1.0 - e_lo)) * half) * half)
+
+
+@activation(
+    "golu",
+    family="gated",
+    formula=r"x\,e^{-e^{-x}}",
+    derivative=_golu_grad,
+    derivative_formula=r"e^{-e^{-x}}\,(1 + x e^{-x})",
+    output_range=OutputRange.between(-0.09726013122763941, math.inf, True),
+    continuity="C∞",
+    reference="Das et al. 2025, 'Gompertz Linear Units: Leveraging Asymmetry for Enhanced Learning "
+    "Dynamics' (arXiv 2502.03654): x times the Gompertz function exp(-e^-x)",
+    notes="e^-x is computed in double-double (exp(-e^-x) multiplies its rounding by e^-x), which "
+    "also makes 1 + x e^-x exact at the root of f', x = -W(1) = -0.5671.",
+)
+def golu(x):
+    """GoLU: x gated by the Gompertz function exp(-e^-x)."""
+    return _golu(x)
