@@ -385,7 +385,7 @@ def check_command(ctx: click.Context, names: tuple[str, ...], against: str | Non
 
     With --against torch (or jax) it instead measures what the framework computes: its forward
     and autograd backward in --dtype, against actplot's exact values correctly rounded to the same
-    format, on about 5,200 points in [-1000, 1000]: the worst ULP of f and f′ and where, where the
+    format, on about 5,100 points in [-1000, 1000]: the worst ULP of f and f′ and where, where the
     framework's f′ is 0 though the truth is not, and any nan/inf where the truth is finite. It
     measures; it exits 0 unless the framework is not installed.
 

@@ -5,4 +5,3 @@ from __future__ import annotations
 
 #: As numpy and ml_dtypes spell them, widest first.
 FORMATS = ("float64", "float32", "float16", "bfloat16", "float8_e4m3fn", "float8_e5m2")
-LOW_PRECISION = ("float16", "bfloat16", "float8_e4m3fn", "float8_e5m2")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from actplot.formats import intervals_text, json_number, json_params, markdown_table, number
+from actplot.formats import json_number, json_params, markdown_table, number
 from actplot.frameworks import FrameworkReport
 
 HEADER = ["activation", "call", "worst f ULP", "at x", "worst f′ ULP", "at x", "f′ = 0, truth ≠ 0", "nan/inf"]
@@ -73,7 +73,3 @@ def reports_table(reports: Sequence[FrameworkReport], title: str) -> Any:
     for row in report_rows(reports):
         table.add_row(*(escape(c) for c in row))
     return table
-
-
-def framework_regions_text(regions: Any, window: tuple[float, float]) -> str:
-    return "(not in framework)" if regions is None else intervals_text(regions, window)

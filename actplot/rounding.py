@@ -22,9 +22,9 @@ from functools import cache
 import numpy as np
 
 from actplot.errors import UsageError
-from actplot.format_names import FORMATS, LOW_PRECISION
+from actplot.format_names import FORMATS
 
-__all__ = ["FORMATS", "LOW_PRECISION", "Format", "get_format", "ordinal", "resolve_dtype", "round_to", "to_format"]
+__all__ = ["FORMATS", "Format", "get_format", "ordinal", "resolve_dtype", "round_to", "spacing_at"]
 
 
 @dataclass(frozen=True)
@@ -88,11 +88,6 @@ def round_to(values: np.ndarray, dtype: str) -> np.ndarray:
         else:
             rounded = np.where(too_big | np.isinf(values), np.copysign(fmt.max_finite, values), rounded)
     return rounded
-
-
-def to_format(values: np.ndarray, dtype: str) -> np.ndarray:
-    """``values`` correctly rounded and stored in the format's own dtype (an exact cast)."""
-    return round_to(values, dtype).astype(get_format(dtype).dtype)
 
 
 def spacing_at(values: np.ndarray, dtype: str) -> np.ndarray:
