@@ -65,6 +65,24 @@ def smht_d(x, a=1, b=1, c=1, d=1):
     ) / bottom**2
 
 
+def xielu(alpha_p=0.8, alpha_n=0.8, beta=0.5, eps=-1e-6):
+    """xIELU as the Hugging Face code computes it (the exponential sees min(x, eps))."""
+    ap, an, b, e = (mp.mpf(float(v)) for v in (alpha_p, alpha_n, beta, eps))
+    return lambda x: ap * x * x + b * x if x > 0 else an * (mp.exp(min(x, e)) - 1 - x) + b * x
+
+
+def xielu_grad(alpha_p=0.8, alpha_n=0.8, beta=0.5, eps=-1e-6):
+    ap, an, b, e = (mp.mpf(float(v)) for v in (alpha_p, alpha_n, beta, eps))
+
+    def d(x):
+        if x > 0:
+            return 2 * ap * x + b
+        gate = 1 if x < e else (mp.mpf(0.5) if x == e else 0)  # torch.minimum splits a tie
+        return an * (gate * mp.exp(min(x, e)) - 1) + b
+
+    return d
+
+
 REFERENCES: dict[str, Ref] = {
     "identity": Ref(lambda x: x, lambda x: mp.mpf(1)),
     "binary_step": Ref(lambda x: step(x >= 0), lambda x: mp.mpf(0)),
@@ -163,6 +181,9 @@ REFERENCES: dict[str, Ref] = {
         lambda x: x if x > 800 else (mp.mpf(0) if x < -50 else x * mp.exp(-mp.exp(-x))),
         lambda x: mp.mpf(1) if x > 800 else (mp.mpf(0) if x < -50 else mp.exp(-mp.exp(-x)) * (1 + x * mp.exp(-x))),
     ),
+    # beyond x = 50 erf(softplus(x)) is 1 - 1e-1000; below -1e5 the product underflows by far
+    "serf": Ref(lambda x: x if x > 50 else (mp.mpf(0) if x < -1e5 else x * mp.erf(mp.log1p(mp.exp(x))))),
+    "xielu": Ref(xielu(), xielu_grad()),
     # Vector-valued: the one-dimensional view, computed from the vector definition on [x, 0].
     "softmax": Ref(lambda x: mp.exp(x) / (mp.exp(x) + mp.exp(0)), extra=abs),
     "log_softmax": Ref(lambda x: x - mp.log(mp.exp(x) + mp.exp(0)), extra=abs),

@@ -8,7 +8,7 @@ import pytest
 
 from actplot import bind, evaluate, load_registry, resolve
 from tests.conftest import BUILTIN_NAMES
-from tests.mp_reference import REFERENCES
+from tests.mp_reference import REFERENCES, xielu, xielu_grad
 from tests.ulp import measure, ulps
 
 DEFAULT_BOUND = 4.0
@@ -73,6 +73,9 @@ PARAMETRIC = {
     "squareplus:b=0.5": (lambda x: (x + mp.sqrt(x * x + mp.mpf(0.5))) / 2 if x >= 0
                          else mp.mpf(0.5) / (2 * (mp.sqrt(x * x + mp.mpf(0.5)) - x)),
                          lambda x: (1 + x / mp.sqrt(x * x + mp.mpf(0.5))) / 2),
+    # the paper's smooth form (eps = 0) and a gate steeper than the slope: f and f' roots move
+    "xielu:alpha_p=1.5,alpha_n=2,beta=0.1,eps=0": (xielu(1.5, 2, 0.1, 0), xielu_grad(1.5, 2, 0.1, 0)),
+    "xielu:alpha_n=0.3,beta=0.5,eps=-0.01": (xielu(0.8, 0.3, 0.5, -0.01), xielu_grad(0.8, 0.3, 0.5, -0.01)),
 }  # fmt: skip
 PARAMETRIC_POINTS = np.unique(
     np.concatenate(

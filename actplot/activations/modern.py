@@ -1,4 +1,5 @@
-"""Activations of current models: quick_gelu, relu2, star_relu, smelu, aptx, snake, laplace, telu, golu.
+"""Activations of current models: quick_gelu, relu2, star_relu, smelu, aptx, snake, laplace, telu, golu,
+serf, xielu.
 
 Each is written, like the classic ones, to be exact over the whole float range: the products and
 scalings that a textbook formula rounds first (1.702 x, (x - mu) / sigma, s x^2 + b) are carried
@@ -10,6 +11,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy.special import erf
 
 from actplot.activations.gated import _silu, _silu_grad
 from actplot.activations.stable import (
@@ -19,6 +21,7 @@ from actplot.activations.stable import (
     near_root,
     normal_cdf,
     sech2,
+    times_sigmoid,
     two_prod,
     two_sum,
 )
@@ -368,3 +371,210 @@ def _golu_grad(x):
 def golu(x):
     """GoLU: x gated by the Gompertz function exp(-e^-x)."""
     return _golu(x)
+
+
+#: 2/sqrt(pi) as a double-double.
+TWO_OVER_SQRT_PI = (1.1283791670955126, 1.533545961316588e-17)
+#: Below x = -40, softplus(x) = e^x and erf(s) = (2/sqrt pi) s to double precision.
+SERF_DEEP = -40.0
+#: Below x = -2 (softplus < 0.127), erf and sigma are written as series and exponents.
+SERF_SMALL = -2.0
+#: erf(s) = (2/sqrt pi) s (1 + sum_n a_n s^(2n)), a_n = (-1)^n / (n! (2n + 1)); 11 terms reach
+#: 1e-30 at s = 0.127.
+_ERF_TAIL = tuple((-1) ** n / (math.factorial(n) * (2 * n + 1)) for n in range(11, 0, -1))
+
+
+def _serf_softplus(x):
+    """(x clamped to [-40, inf), s, s_lo): softplus(x) as a double-double.
+
+    f' = erf(s) + x sigma(x) erf'(s) cancels towards its root at -1.193 (the terms are twice the
+    result at x = -3); an ulp of s in each term would cost 4 to 6 ulp there."""
+    xc = np.maximum(x, SERF_DEEP)
+    u, u_lo = exp_dd(np.minimum(xc, 0.0))
+    s_neg = np.log1p(u)
+    # one Newton step on e^s - 1 = u, in double-double: e^s_neg - 1 - u is formed exactly
+    e, e_lo = exp_dd(s_neg)
+    s_neg_lo = -(((e - 1.0) - u) + (e_lo - u_lo)) / (1.0 + u)
+    pos = np.maximum(xc, 0.0)
+    s_pos, s_pos_lo = two_sum(pos, np.log1p(np.exp(-np.minimum(pos, 800.0))))
+    return xc, np.where(xc > 0, s_pos, s_neg), np.where(xc > 0, s_pos_lo, s_neg_lo)
+
+
+def _serf_erf(s, s_lo):
+    """erf(s + s_lo) to first order in s_lo."""
+    return erf(s) + TWO_OVER_SQRT_PI[0] * exp_neg_square(s) * s_lo
+
+
+def _serf_small(xc, s, s_lo):
+    """For x < -2: erf(s) / (2/sqrt pi) as p + p_lo, and x sigma(x) e^(-s^2) = x e^(x - s - s^2)
+    (as 1 + e^x = e^s) as q + q_lo: no rounding of s or sigma is amplified by the cancellation."""
+    small = xc < SERF_SMALL
+    xs, s, s_lo = np.where(small, xc, -3.0), np.where(small, s, 0.05), np.where(small, s_lo, 0.0)
+    tail = np.polyval(_ERF_TAIL + (0.0,), s * s)  # sum_{n>=1} a_n s^(2n)
+    p, p_lo = s, s_lo + s * tail
+    sq, sq_lo = two_prod(s, s)
+    y, y_lo = two_sum(xs, -s)
+    y, y2 = two_sum(y, -sq)
+    y_lo = y_lo + y2 - s_lo - sq_lo - 2.0 * s * s_lo
+    q, q_lo = two_prod(xs, np.exp(y) * (1.0 + y_lo))
+    return p, p_lo, q, q_lo
+
+
+def _times_two_over_sqrt_pi(a, a_lo):
+    h, lo = two_prod(a, np.full_like(a, TWO_OVER_SQRT_PI[0]))
+    return h + (lo + a_lo * TWO_OVER_SQRT_PI[0] + a * TWO_OVER_SQRT_PI[1])
+
+
+def _serf_deep(factor_of_x, x):
+    """(2/sqrt pi) factor(x) e^x below -40, as two halves so that it stays exact where e^x alone
+    is subnormal (x is clamped at -1e5 where the product is 0 by far)."""
+    xd = np.where(x < SERF_DEEP, np.maximum(x, -1e5), 0.0)
+    half = np.exp(0.5 * xd)
+    return ((TWO_OVER_SQRT_PI[0] * factor_of_x(xd)) * half) * half
+
+
+def _serf(x):
+    xc, s, s_lo = _serf_softplus(x)
+    p, p_lo, _q, _q_lo = _serf_small(xc, s, s_lo)
+    v, v_lo = two_prod(np.where(xc < SERF_SMALL, xc, 0.0), p)
+    small = _times_two_over_sqrt_pi(v, v_lo + xc * p_lo)
+    middle = x * _serf_erf(s, s_lo)
+    return np.where(x < SERF_DEEP, _serf_deep(lambda t: t, x), np.where(x < SERF_SMALL, small, middle))
+
+
+def _serf_grad(x):
+    xc, s, s_lo = _serf_softplus(x)
+    # x sigma(x) erf'(s), the factors ordered so that x near the largest float cannot overflow
+    middle = _serf_erf(s, s_lo) + times_sigmoid(xc * (TWO_OVER_SQRT_PI[0] * exp_neg_square(s)), xc)
+    p, p_lo, q, q_lo = _serf_small(xc, s, s_lo)
+    t, t_lo = two_sum(p, q)
+    small = _times_two_over_sqrt_pi(t, t_lo + p_lo + q_lo)
+    direct = np.where(x < SERF_DEEP, _serf_deep(lambda t: 1.0 + t, x), np.where(x < SERF_SMALL, small, middle))
+    return near_root(x, direct, "serf")
+
+
+@activation(
+    "serf",
+    family="gated",
+    formula=r"x\,\mathrm{erf}(\mathrm{softplus}(x))",
+    derivative=_serf_grad,
+    derivative_formula=r"\mathrm{erf}(s) + x\,\sigma(x)\,\tfrac{2}{\sqrt{\pi}} e^{-s^{2}},\quad s = \mathrm{softplus}(x)",
+    output_range=OutputRange.between(-0.34843745875960644, math.inf, True),
+    continuity="C∞",
+    reference="Nag & Bhattacharyya 2021, 'SERF: Towards better training of deep neural networks using "
+    "log-Softplus ERror activation Function' (arXiv 2108.09598)",
+    notes="softplus is carried as a double-double; near the root of f' (x = -1.1931) f' is its Taylor "
+    "series there, as for mish; below x = -2 erf and sigma are series and exponents.",
+)
+def serf(x):
+    """SERF: x times the error function of its softplus."""
+    return _serf(x)
+
+
+#: Below |x| = 2^-10 e^x - 1 - x is summed as a series (its double-double form cancels to nothing).
+XIELU_TINY = 2.0**-10
+#: Below x = -1e15, e^x is 0 by far and the double-double terms could overflow their splitting.
+XIELU_FAR = 1e15
+
+
+def _xielu_expm1(x):
+    """e^x - 1 as a double-double (absolute error ~1e-32: good where |x| >= 2^-10)."""
+    e, e_lo = exp_dd(np.clip(x, -800.0, 0.0))
+    m, m_lo = two_sum(e, -1.0)
+    return m, m_lo + e_lo
+
+
+def _xielu_negative(x, alpha_n, beta, eps):
+    """f for x <= 0: alpha_n (e^min(x, eps) - 1 - x) + beta x, without cancellation."""
+    # |x| >= 2^-10 (x <= eps there): alpha_n e^x - alpha_n - (alpha_n - beta) x in double-double;
+    # it cancels near the root of f (x = -1.59 at the defaults) and near 0, so every term is exact
+    xw = np.clip(x, -XIELU_FAR, -XIELU_TINY)
+    m, m_lo = _xielu_expm1(xw)
+    h, h_lo = two_sum(m, -xw)
+    h_lo = h_lo + m_lo
+    a, a_lo = two_prod(np.full_like(xw, alpha_n), h)
+    b, b_lo = two_prod(np.full_like(xw, beta), xw)
+    t, t_lo = two_sum(a, b)
+    wide = t + (t_lo + a_lo + b_lo + alpha_n * h_lo)
+    # |x| < 2^-10: e^x - 1 - x = x^2 (1/2 + x/6 + ...), no cancellation against beta x there
+    xs = np.maximum(x, -XIELU_TINY)
+    ce = np.minimum(xs, eps)
+    series = ce * ce * np.polyval([1 / 720, 1 / 120, 1 / 24, 1 / 6, 0.5], ce)
+    # e^ce - 1 - x = (e^ce - 1 - ce) + (ce - x): ce - x is exact (Sterbenz) for x in (eps, 0]
+    tiny = alpha_n * (series + (ce - xs)) + beta * xs
+    # below -1e15, e^x = 0: f = (alpha_n - beta)(-x) - alpha_n, the difference of the parameters
+    # carried (and -alpha_n kept: it is still 1e-15 of the result at -1e15)
+    c, c_lo = two_sum(np.full_like(x, alpha_n), np.full_like(x, -beta))
+    with np.errstate(over="ignore"):
+        far = -x * c + (-x * c_lo - alpha_n)
+    return np.where(x < -XIELU_FAR, far, np.where(x <= -XIELU_TINY, wide, tiny))
+
+
+def _xielu(x, alpha_p, alpha_n, beta, eps):
+    positive = np.maximum(x, 0.0)
+    with np.errstate(over="ignore"):  # x (alpha_p x + beta) overflows only where the true value does
+        upper = positive * (alpha_p * positive + beta)
+    return np.where(x > 0, upper, _xielu_negative(np.minimum(x, 0.0), alpha_n, beta, eps))
+
+
+def _xielu_grad(x, alpha_p, alpha_n, beta, eps):
+    with np.errstate(over="ignore"):
+        upper = 2.0 * alpha_p * np.maximum(x, 0.0) + beta
+    xn = np.minimum(x, 0.0)
+    # alpha_n (e^x - 1) + beta in double-double: it cancels at the root x = ln(1 - beta/alpha_n)
+    m, m_lo = _xielu_expm1(np.minimum(xn, -XIELU_TINY))
+    m = np.where(xn <= -XIELU_TINY, m, np.expm1(xn))
+    m_lo = np.where(xn <= -XIELU_TINY, m_lo, 0.0)
+    a, a_lo = two_prod(np.full_like(xn, alpha_n), m)
+    t, t_lo = two_sum(a, np.full_like(xn, beta))
+    lower = t + (t_lo + a_lo + alpha_n * m_lo)
+    # min(x, eps): no gradient reaches e^x above eps, half of it at x == eps (torch.minimum's rule)
+    clamped = beta - alpha_n
+    at_eps = alpha_n * (0.5 * np.exp(eps) - 1.0) + beta
+    lower = np.where(xn < eps, lower, np.where(xn == eps, at_eps, clamped))
+    return np.where(x > 0, upper, lower)
+
+
+def _xielu_range(alpha_p, alpha_n, beta, eps):
+    at_zero = alpha_n * math.expm1(eps)  # f(0), the clamped branch; f -> 0 from the right
+    if beta > alpha_n:
+        return OutputRange.between(-math.inf, math.inf)
+    if beta == alpha_n:
+        return OutputRange.between(min(-alpha_n, at_zero), math.inf, at_zero < -alpha_n)
+    stationary = math.log1p(-beta / alpha_n)  # where alpha_n e^x = alpha_n - beta
+    lowest = at_zero
+    if stationary < eps:
+        lowest = min(lowest, alpha_n * (math.expm1(stationary) - stationary) + beta * stationary)
+    return OutputRange.between(lowest, math.inf, True)
+
+
+@activation(
+    "xielu",
+    family="exponential",
+    params=[
+        Param("alpha_p", 0.8, "curvature of the quadratic for x > 0 (a learnable scalar, its initial value)", positive=True),
+        Param("alpha_n", 0.8, "scale of the exponential for x <= 0 (learnable, initial value)", positive=True),
+        Param("beta", 0.5, "the slope at 0 (fixed)", minimum=0.0),
+        Param("eps", -1e-6, "the exponential's argument is min(x, eps), as in the reference code", maximum=0.0),
+    ],
+    formula=r"\alpha_p x^{2} + \beta x\ (x > 0),\quad \alpha_n (e^{\min(x, \epsilon)} - 1 - x) + \beta x\ (x \leq 0)",
+    derivative=_xielu_grad,
+    derivative_formula=r"2\alpha_p x + \beta\ (x > 0),\quad \alpha_n (e^{x} - 1) + \beta\ (x < \epsilon),"
+    r"\quad \beta - \alpha_n\ (\epsilon < x \leq 0)",
+    output_range=_xielu_range,
+    continuity=lambda alpha_p, alpha_n, beta, eps: "C1" if eps == 0 else "C-1",
+    kinks=lambda alpha_p, alpha_n, beta, eps: (eps,) if eps < 0 else (0.0,),
+    jumps=lambda alpha_p, alpha_n, beta, eps: (0.0,) if eps < 0 else (),
+    kink_convention="As the reference code (Hugging Face XIELUActivation): x = 0 takes the x <= 0 "
+    "branch, and the exponential sees min(x, eps), so f jumps by alpha_n (e^eps - 1) = -8e-7 at 0 "
+    "and f' = beta - alpha_n = -0.3 on (eps, 0]; at x = eps, torch.minimum passes half the gradient. "
+    "eps = 0 gives the paper's smooth form (C1).",
+    reference="Huang & Schlag 2024, 'Deriving Activation Functions Using Integration' (arXiv 2411.13010); "
+    "defaults and the eps clamp of the Hugging Face transformers implementation",
+    notes="alpha_p and alpha_n are learned (reparametrised through softplus); the defaults are their "
+    "initial values. For x <= 0 every term is carried in double-double: f has a root at -1.59 and "
+    "f' one at ln(0.375) = -0.98 at the defaults.",
+)
+def xielu(x, alpha_p, alpha_n, beta, eps):
+    """xIELU: a quadratic for positive inputs, an integrated ELU for negative ones."""
+    return _xielu(x, alpha_p, alpha_n, beta, eps)
