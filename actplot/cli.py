@@ -136,7 +136,10 @@ def complete_names(ctx: click.Context, _param: click.Parameter, incomplete: str)
         return [
             CompletionItem(f"{prefix}{p.name}=", help=p.doc) for p in registry[name].params if p.name.startswith(last)
         ]
-    return [CompletionItem(n) for n in registry.all_names if n.startswith(incomplete)]
+    from actplot.gated_units import GATED_UNITS
+
+    names = [*registry.all_names, *(u.name for u in GATED_UNITS)]
+    return [CompletionItem(n) for n in names if n.startswith(incomplete)]
 
 
 class Count(click.ParamType):
@@ -247,10 +250,16 @@ def info_command(ctx: click.Context, name: str) -> None:
       actplot info elu
       actplot info hardtanh:min_val=-2,max_val=2
       actplot info softplus
+      actplot info swiglu
     """
-    from actplot.describe import describe
+    from actplot.describe import describe, describe_gated
+    from actplot.gated_units import split_names
     from actplot.spec import parse_spec
 
+    _plain, gated = split_names([name])
+    if gated:
+        click.echo(describe_gated(gated[0]))
+        return
     bound = parse_spec(name, registry_for(ctx))
     click.echo(describe(bound))
 
@@ -270,7 +279,12 @@ def parse_points(text: str, option: str = "--at") -> list[float]:
 @cli.command("eval")
 @names_argument(required=True)
 @grid_options(-5.0, 5.0, 11)
-@click.option("--at", "at", metavar="X1,X2,...", help="Evaluate at these points instead of a grid.")
+@click.option(
+    "--at",
+    "at",
+    metavar="X1,X2,...",
+    help="Evaluate at these points instead of a grid; for a gated unit, (a, b) pairs: --at '1,2;-1,0.5'.",
+)
 @click.option(
     "--vector",
     "vector",
@@ -308,6 +322,7 @@ def eval_command(
       actplot eval sigmoid --at -800,0,40 --format json
       actplot eval leaky_relu:negative_slope=0.2 --format csv > leaky.csv
       actplot eval softmax --vector 1,2,3
+      actplot eval swiglu --at '1,2;-1,0.5'
     """
     import numpy as np
 
@@ -316,6 +331,12 @@ def eval_command(
     from actplot.spec import parse_spec
 
     registry = registry_for(ctx)
+    from actplot.gated_units import split_names
+
+    plain, gated = split_names(names)
+    if gated:
+        _eval_gated(plain, gated, at, vector, fmt, registry)
+        return
     if vector is not None:
         from actplot.api import evaluate_vector
         from actplot.errors import UsageError
@@ -330,6 +351,29 @@ def eval_command(
     x = np.array(parse_points(at)) if at is not None else linspace(window[0], window[1], num)
     evaluations = [evaluate(b, x, dtype) for b in bounds]
     emit(fmt, evaluations, formats.evaluations_json, formats.evaluations_csv, lambda e: [formats.evaluations_table(e)])
+
+
+def _eval_gated(
+    plain: list[str], gated: list[Any], at: str | None, vector: str | None, fmt: str, registry: Any
+) -> None:
+    from actplot import formats
+    from actplot.errors import UsageError
+    from actplot.gated_units import evaluate_gated, parse_pairs
+
+    if plain:
+        raise UsageError(
+            f"gated units ({', '.join(u.name for u in gated)}) take (a, b) pairs and one-input activations "
+            f"({', '.join(plain)}) take x: evaluate them in separate commands"
+        )
+    if vector is not None or at is None:
+        raise UsageError(
+            f"{gated[0].name} takes two inputs: give (a, b) pairs with --at A,B (e.g. --at 1,2 or --at '1,2;-1,0.5')"
+        )
+    pairs = parse_pairs(at)
+    a = [p[0] for p in pairs]
+    b = [p[1] for p in pairs]
+    results = [evaluate_gated(u, a, b, registry) for u in gated]
+    emit(fmt, results, formats.gated_json, formats.gated_csv, formats.gated_tables)
 
 
 def emit(
@@ -396,16 +440,30 @@ def check_command(ctx: click.Context, names: tuple[str, ...], against: str | Non
       actplot check --plugin ./my_activations.py my_activation
       actplot check sigmoid tanh gelu --against torch --dtype float32
     """
+    from actplot.gated_units import GATED_UNITS, check_gated, split_names
     from actplot.spec import bind, parse_spec
 
     registry = registry_for(ctx)
-    bounds = [parse_spec(n, registry) for n in names] if names else [bind(a) for a in registry.values()]
+    plain, gated = split_names(names) if names else ([], list(GATED_UNITS))
+    if against is not None and gated and names:
+        from actplot.errors import UsageError
+        from actplot.gated_units import refusal
+
+        raise UsageError(refusal(gated[0].name))
+    bounds = [parse_spec(n, registry) for n in plain] if names else [bind(a) for a in registry.values()]
     if against is not None:
         _check_against(bounds, against, dtype, fmt)
         return
     from actplot.derivative_check import check_derivative
 
     failed = 0
+    for unit in gated:
+        verdict = check_gated(unit, registry)
+        if verdict.ok:
+            click.echo(f"ok    {unit.name} (df/da and df/db, {verdict.points} points)")
+        else:
+            failed += 1
+            click.echo(f"FAIL  {unit.name}: worst df/da error {verdict.worst_a:.3g}, df/db {verdict.worst_b:.3g}")
     for bound in bounds:
         result = check_derivative(bound)
         if not result.checked:
@@ -419,7 +477,8 @@ def check_command(ctx: click.Context, names: tuple[str, ...], against: str | Non
                 f"x = {result.worst_x!r}: declared {result.declared!r}, numeric {result.numeric!r}"
             )
     if failed:
-        click.echo(f"Error: {failed} of {len(bounds)} derivatives disagree with their numeric check", err=True)
+        total = len(bounds) + len(gated)
+        click.echo(f"Error: {failed} of {total} derivatives disagree with their numeric check", err=True)
         ctx.exit(1)
 
 
@@ -818,6 +877,7 @@ def has_display() -> bool:
 @click.option("--theme", type=click.Choice(["light", "dark"]), default="light", show_default=True)
 @click.option("--style", metavar="NAME_OR_FILE", help="A matplotlib style name or .mplstyle file.")
 @click.option("--show", is_flag=True, help="Open a window (needs a display) instead of writing a file.")
+@click.option("--slices", is_flag=True, help="Gated units: add a panel of f(a, b) against b at fixed a.")
 @click.option("--terminal", is_flag=True, help="Draw in the terminal with braille characters (no file).")
 @DTYPE_OPTION
 @AGAINST_OPTION
@@ -839,6 +899,7 @@ def plot_command(
     theme: str,
     style: str | None,
     show: bool,
+    slices: bool,
     terminal: bool,
     dtype: str,
     against: str | None,
@@ -854,11 +915,21 @@ def plot_command(
       actplot plot elu --sweep alpha=0.5,1,2 --out elu_sweep.svg
       actplot plot sigmoid tanh gelu silu --layout grid --theme dark
       actplot plot leaky_relu:negative_slope=0.2 --terminal
+      actplot plot swiglu --slices --range -3 3
+
+    A gated unit (glu, swiglu, geglu, reglu) takes two inputs and is drawn over the plane: heatmaps
+    of f(a, b), df/da and df/db on a diverging colormap centred at 0, with contour lines.
     """
+    from actplot.gated_units import split_names
     from actplot.spec import parse_spec
 
     check_streaming_grid(window, num, saturation)
     registry = registry_for(ctx)
+    plain, gated = split_names(names)
+    if gated:
+        gated_size = size if size != (8.0, 5.0) else None  # the default suits one-input curves
+        _plot_gated(plain, gated, window, slices, out, dpi, gated_size, show, terminal, registry)
+        return
     bounds, sequential = expand_sweep([parse_spec(n, registry) for n in names], sweep)
     if terminal:
         from actplot.sampling import sample
@@ -893,6 +964,39 @@ def plot_command(
     target = plotting.check_output(out) if out else plotting.default_output(bounds)
     figure = plotting.make_figure(bounds, options)
     plotting.save_figure(figure, target)
+    click.echo(str(target))
+
+
+def _plot_gated(
+    plain: list[str],
+    gated: list[Any],
+    window: tuple[float, float],
+    slices: bool,
+    out: str | None,
+    dpi: float,
+    size: tuple[float, float] | None,
+    show: bool,
+    terminal: bool,
+    registry: Any,
+) -> None:
+    from actplot.errors import UsageError
+
+    if plain or len(gated) > 1:
+        raise UsageError(
+            "a gated unit is drawn on its own (a figure of three heatmaps); plot "
+            + ", ".join(repr(n) for n in [*(u.name for u in gated), *plain])
+            + " in separate commands"
+        )
+    if show or terminal:
+        raise UsageError(f"{gated[0].name}: --show and --terminal draw one-input curves; write a file with --out")
+    from pathlib import Path
+
+    from actplot import plotting
+    from actplot.gated_plots import gated_figure
+
+    unit = gated[0]
+    target = plotting.check_output(out) if out else Path(f"{unit.name}.png")
+    plotting.save_figure(gated_figure(unit, window, 201, slices=slices, size=size, dpi=dpi, registry=registry), target)
     click.echo(str(target))
 
 
@@ -938,21 +1042,24 @@ def gallery_command(
         from actplot.errors import UsageError
 
         raise UsageError(f"--jobs {jobs}: must be at least 1")
+    from actplot.gated_units import GATED_UNITS, split_names
+
     registry = registry_for(ctx)
-    bounds = [parse_spec(n, registry) for n in names] if names else [bind(a) for a in registry.values()]
+    plain, gated = split_names(names) if names else ([], list(GATED_UNITS))
+    bounds = [parse_spec(n, registry) for n in plain] if names else [bind(a) for a in registry.values()]
     options = GalleryOptions(window=window, num=num, fmt=fmt, dtype=dtype)
     if check:
-        result = check_gallery(bounds, out, options)
+        result = check_gallery(bounds, out, options, gated)
         for kind, items in (("missing", result.missing), ("extra", result.extra), ("stale", result.stale)):
             for item in items:
                 click.echo(f"{kind}: {item}")
         if not result.ok:
             click.echo(f"Error: the gallery in {out} is out of date; run 'actplot gallery --out {out}'", err=True)
             ctx.exit(1)
-        click.echo(f"{out}: up to date ({len(bounds)} pages)")
+        click.echo(f"{out}: up to date ({len(bounds) + len(gated)} pages)")
         return
     interactive = sys.stderr.isatty()
-    advance, done = _progress(len(bounds), "drawing")
+    advance, done = _progress(len(bounds) + len(gated), "drawing")
 
     def progress(label: str, error: str | None) -> None:
         advance(label)
@@ -960,7 +1067,7 @@ def gallery_command(
             click.echo(f"{'failed' if error else 'drew'} {label}" + (f": {error}" if error else ""), err=True)
 
     try:
-        report = build_gallery(bounds, out, options, jobs=jobs, progress=progress)
+        report = build_gallery(bounds, out, options, jobs=jobs, progress=progress, gated=gated)
     finally:
         done()
     click.echo(f"wrote {len(report.written)} files to {out}")

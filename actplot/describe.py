@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 from actplot.formats import terminal_safe
+from actplot.gated_units import GatedUnit
 from actplot.spec import BoundActivation, format_value
 
 
@@ -61,4 +62,26 @@ def describe(bound: BoundActivation) -> str:
         values = value if isinstance(value, list) else [value]
         for i, text in enumerate(values):
             out.append(f"  {(key if i == 0 else '').ljust(width)}  {terminal_safe(text)}")
+    return "\n".join(out)
+
+
+def describe_gated(unit: GatedUnit) -> str:
+    """The ``info`` text of a gated unit: its two inputs, formula, partial derivatives, gate."""
+    rows = [
+        ("kind", "gated unit: two inputs, a value a and a gate input b (the two halves of a projection)"),
+        ("formula", unit.formula),
+        ("partials", rf"\partial f/\partial a = {unit.gate}(b),\quad \partial f/\partial b = a\,{unit.gate}'(b)"),
+        ("gate", f"{unit.gate} (see 'actplot info {unit.gate}': its kinks and conventions carry over to b)"),
+        (
+            "numerics",
+            f"{unit.gate}(b) and {unit.gate}'(b) are the exact built-ins; f and df/db add one rounding "
+            "(where the gate itself underflows, below 2.2e-308, a huge a cannot bring it back: a * 0 is 0)",
+        ),
+        ("used in", unit.used_in or "-"),
+        ("reference", unit.reference),
+        ("figure", f"'actplot plot {unit.name}': heatmaps of f, df/da, df/db over (a, b); --slices: f against b"),
+    ]
+    width = max(len(key) for key, _ in rows)
+    out = [f"{unit.name}: {unit.summary}"]
+    out += [f"  {key.ljust(width)}  {text}" for key, text in rows]
     return "\n".join(out)

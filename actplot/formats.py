@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from actplot.columns import COLUMNS
+from actplot.gated_units import GATED_UNITS
 from actplot.spec import format_value
 
 if TYPE_CHECKING:  # list and info should not pay for the evaluation machinery
@@ -171,6 +172,50 @@ def vector_tables(results: Sequence[Any]) -> list[Any]:
     return tables
 
 
+def gated_json(results: Sequence[Any]) -> str:
+    """``eval`` of gated units: one object per unit with a, b, y = f(a, b), dy_da and dy_db."""
+    return dumps_lines(
+        [
+            {
+                "name": r.unit.name,
+                "gate": r.unit.gate,
+                "a": json_numbers(r.a),
+                "b": json_numbers(r.b),
+                "y": json_numbers(r.y),
+                "dy_da": json_numbers(r.dy_da),
+                "dy_db": json_numbers(r.dy_db),
+            }
+            for r in results
+        ]
+    )
+
+
+def gated_csv(results: Sequence[Any]) -> str:
+    """One row per (unit, pair): name, a, b, y, dy_da, dy_db."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["name", "a", "b", "y", "dy_da", "dy_db"])
+    for r in results:
+        for row in zip(r.a, r.b, r.y, r.dy_da, r.dy_db, strict=True):
+            writer.writerow([r.unit.name, *(_csv_cell(t) for t in row)])
+    return buffer.getvalue()
+
+
+def gated_tables(results: Sequence[Any]) -> list[Any]:
+    """``eval`` of gated units: per unit, a table of a, b, f and both partial derivatives."""
+    from rich.table import Table
+
+    tables = []
+    for r in results:
+        table = Table(title=f"{r.unit.name}: f(a, b) = a * {r.unit.gate}(b)", box=None, header_style="bold")
+        for column in ("a", "b", "f(a, b)", "∂f/∂a", "∂f/∂b"):
+            table.add_column(column, justify="right")
+        for a, b, y, da, db in zip(r.a, r.b, r.y, r.dy_da, r.dy_db, strict=True):
+            table.add_row(short(a), short(b), short(y, 10), short(da, 10), short(db, 10))
+        tables.append(table)
+    return tables
+
+
 def describe_params(params: Sequence[Any]) -> str:
     return ", ".join(f"{p.name}={format_value(p.default)}" for p in params) or "-"
 
@@ -196,6 +241,9 @@ def registry_json(registry: Registry) -> str:
             "activations": registry_rows(registry),
             "broken": [{"plugin": f.plugin, "error": f.message} for f in registry.failures],
             "collisions": [{"name": c.name, "kept": c.kept, "dropped": c.dropped} for c in registry.collisions],
+            "gated_units": [
+                {"name": u.name, "gate": u.gate, "inputs": ["a", "b"], "reference": u.reference} for u in GATED_UNITS
+            ],
         }
     )
 
@@ -216,6 +264,8 @@ def registry_table(registry: Registry) -> Any:
             escape(terminal_safe(act.source)),
             "analytic" if act.derivative is not None else "[yellow]numeric[/]",
         )
+    for unit in GATED_UNITS:  # two inputs: 'actplot plot swiglu' draws them over the plane
+        table.add_row(unit.name, "", f"two inputs a, b: a * {unit.gate}(b)", "gated unit", "built-in", "analytic")
     for failure in registry.failures:
         plugin, message = escape(terminal_safe(failure.plugin)), escape(terminal_safe(failure.message))
         table.add_row(f"[red]{plugin}[/]", "", "", "", "[red]broken[/]", message)

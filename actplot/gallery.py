@@ -24,9 +24,16 @@ import numpy as np
 
 from actplot import __version__
 from actplot.errors import OutputError, UsageError
+from actplot.gated_units import GATED_UNITS as GATED
+from actplot.gated_units import GatedUnit
 from actplot.spec import BoundActivation
 
 MANIFEST = "manifest.json"
+GATED_INTRO = (
+    "A gated unit f(a, b) = a g(b) takes a value a and a gate input b, so it has no single curve: each "
+    "figure shows f, df/da and df/db as heatmaps over (a, b) (blue below 0, red above, contour lines) "
+    "and f against b at a few fixed a."
+)
 FORMATS = ("svg", "png")
 INDEXES = ("index.md", "index.html")
 
@@ -84,6 +91,38 @@ def fingerprint(bound: BoundActivation, options: GalleryOptions) -> str:
         act.source, np.round(ev.y, 12).tolist(), np.round(ev.dy, 12).tolist(),
     ]  # fmt: skip
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:20]
+
+
+def gated_page_name(unit: GatedUnit, fmt: str) -> str:
+    return f"{unit.name}.{fmt}"
+
+
+def gated_fingerprint(unit: GatedUnit, options: GalleryOptions) -> str:
+    """A hash of what a gated unit's page shows: its declaration and its gate's sampled values."""
+    from actplot.gated_units import evaluate_gated
+
+    axis = np.linspace(*options.window, 65)
+    e = evaluate_gated(unit, np.ones_like(axis), axis)
+    parts = [
+        __version__, options.window, options.fmt, unit.name, unit.gate, unit.formula,
+        np.round(e.y, 12).tolist(), np.round(e.dy_db, 12).tolist(),
+    ]  # fmt: skip
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:20]
+
+
+def _draw_gated_page(unit: GatedUnit, options: GalleryOptions, folder: Path) -> str | None:
+    """Draw a gated unit's page (heatmaps and slices); the error, or None."""
+    from actplot.gated_plots import gated_figure
+    from actplot.plotting import save_figure
+
+    try:
+        fig = gated_figure(unit, options.window, 161, slices=True, size=(15.0, 3.8), dpi=90)
+        save_figure(fig, folder / gated_page_name(unit, options.fmt))
+        return None
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
 
 
 # Work for forked workers: set before the pool starts, inherited by fork, never pickled.
@@ -223,8 +262,9 @@ def build_gallery(
     options: GalleryOptions | None = None,
     jobs: int | None = None,
     progress: Callable[[str, str | None], None] | None = None,
+    gated: Sequence[GatedUnit] = (),
 ) -> GalleryReport:
-    """Write the gallery for ``bounds`` into ``out`` (created if needed).
+    """Write the gallery for ``bounds`` (and the ``gated`` units) into ``out`` (created if needed).
 
     ``progress(label, error)`` is called as each page finishes. A failing page is reported in the
     returned report and the rest is still written.
@@ -259,6 +299,20 @@ def build_gallery(
         if progress is not None:
             progress(bound.label, error)
 
+    gated_prints: dict[str, str] = {}
+    gated = list({u.name: u for u in gated}.values())
+
+    def draw_gated() -> None:
+        for unit in gated:
+            error = _draw_gated_page(unit, options, folder)
+            if error is None:
+                gated_prints[gated_page_name(unit, options.fmt)] = gated_fingerprint(unit, options)
+                report.written.append(folder / gated_page_name(unit, options.fmt))
+            else:
+                report.failed.append((unit.name, error))
+            if progress is not None:
+                progress(unit.name, error)
+
     parallel = jobs > 1 and len(bounds) > 1 and hasattr(os, "fork")
     if parallel:
         # forked workers inherit the imports; each draws a round-robin share of the pages
@@ -267,16 +321,19 @@ def build_gallery(
             for i, error, print_ in result:  # type: ignore[attr-defined]
                 record((i, error, print_))
         good = sorted(prints)
-        # the overview is drawn by a forked worker while this process builds the comparison table
+        # the overview is drawn by a forked worker while this process draws the gated units and
+        # builds the comparison table
         with forked(lambda: _draw_overview_of(good)) if good else contextlib.nullcontext():
-            _write_indexes(bounds, good, prints, options, folder, report)
+            draw_gated()
+            _write_indexes(bounds, good, prints, options, folder, report, gated_prints)
     else:
         for i in range(len(bounds)):
             record(_draw_page(i))
+        draw_gated()
         good = sorted(prints)
         if good:
             _draw_overview_of(good)
-        _write_indexes(bounds, good, prints, options, folder, report)
+        _write_indexes(bounds, good, prints, options, folder, report, gated_prints)
     if good:
         report.written.append(folder / f"overview.{options.fmt}")
     return report
@@ -289,6 +346,7 @@ def _write_indexes(
     options: GalleryOptions,
     folder: Path,
     report: GalleryReport,
+    gated_prints: dict[str, str] | None = None,
 ) -> None:
     """index.md, index.html and manifest.json, written last (each atomically)."""
     from actplot.analysis import compare
@@ -297,21 +355,26 @@ def _write_indexes(
     drawn = [bounds[i] for i in good]
     comparison = compare(drawn, options.window, 10_001, dtype=options.dtype)
     pages = {b.label: page_name(b, options.fmt) for b in drawn}
-    write_text(folder / "index.md", index_markdown(comparison, pages, options))
-    write_text(folder / "index.html", index_html(comparison, pages, options))
+    gated_prints = gated_prints or {}
+    units = [u for u in GATED if gated_page_name(u, options.fmt) in gated_prints]
+    write_text(folder / "index.md", index_markdown(comparison, pages, options, units))
+    write_text(folder / "index.html", index_html(comparison, pages, options, units))
     manifest = {
         "actplot": __version__,
         "window": list(options.window),
         "num": options.num,
         "format": options.fmt,
-        "pages": {page_name(bounds[i], options.fmt): prints[i] for i in good},
+        "pages": {**{page_name(bounds[i], options.fmt): prints[i] for i in good}, **gated_prints},
     }
     write_text(folder / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     report.written += [folder / "index.md", folder / "index.html", folder / MANIFEST]
 
 
 def check_gallery(
-    bounds: Sequence[BoundActivation], out: str | os.PathLike[str], options: GalleryOptions | None = None
+    bounds: Sequence[BoundActivation],
+    out: str | os.PathLike[str],
+    options: GalleryOptions | None = None,
+    gated: Sequence[GatedUnit] = (),
 ) -> CheckReport:
     """Compare the gallery in ``out`` with what ``build_gallery`` would write now."""
     options = options or GalleryOptions()
@@ -329,17 +392,19 @@ def check_gallery(
     )
     missing = sorted(n for n in expected if n not in present)
     missing += [n for n in (*INDEXES, MANIFEST, f"overview.{options.fmt}") if not (folder / n).is_file()]
-    extra = sorted(present - set(expected))
+    expected_gated = {gated_page_name(u, options.fmt): u for u in gated}
+    missing += sorted(n for n in expected_gated if n not in present)
+    extra = sorted(present - set(expected) - set(expected_gated))
     stale = sorted(
-        n for n, b in expected.items()
-        if n in present and recorded.get(n) != fingerprint(b, options)
-    )  # fmt: skip
+        [n for n, b in expected.items() if n in present and recorded.get(n) != fingerprint(b, options)]
+        + [n for n, u in expected_gated.items() if n in present and recorded.get(n) != gated_fingerprint(u, options)]
+    )
     if manifest and (manifest.get("window") != list(options.window) or manifest.get("num") != options.num):
         stale.append(f"{MANIFEST} (built with other options)")
     return CheckReport(tuple(missing), tuple(extra), tuple(stale))
 
 
-def index_markdown(comparison, pages: dict[str, str], options: GalleryOptions) -> str:
+def index_markdown(comparison, pages: dict[str, str], options: GalleryOptions, units: Sequence[GatedUnit] = ()) -> str:
     """index.md: the comparison table with each activation's figure (renders on GitHub)."""
     from actplot.formats import COMPARE_COLUMNS, comparison_rows, markdown_table
 
@@ -358,7 +423,13 @@ def index_markdown(comparison, pages: dict[str, str], options: GalleryOptions) -
         [f"[![{a.label}]({pages[a.label]})]({pages[a.label]})", *row]
         for a, row in zip(comparison.analyses, comparison_rows(comparison), strict=True)
     ]
-    return "\n".join(lines) + "\n" + markdown_table(("figure", *COMPARE_COLUMNS), rows)
+    text = "\n".join(lines) + "\n" + markdown_table(("figure", *COMPARE_COLUMNS), rows)
+    if units:
+        text += "\n## Gated units (two inputs)\n\n" + GATED_INTRO + "\n\n"
+        for u in units:
+            page = gated_page_name(u, options.fmt)
+            text += f"### {u.name}: f(a, b) = a · {u.gate}(b)\n\n[![{u.name}]({page})]({page})\n\n"
+    return text
 
 
 _HTML_STYLE = """
@@ -376,6 +447,7 @@ th, td { border-bottom: 1px solid var(--line); padding: .35rem .6rem; text-align
 th { background: var(--head); cursor: pointer; user-select: none; position: sticky; top: 0; }
 th[aria-sort="ascending"]::after { content: " ▲"; } th[aria-sort="descending"]::after { content: " ▼"; }
 td img { width: 220px; background: #fff; border-radius: 3px; } .overview { max-width: 100%; background: #fff; }
+img.gated { max-width: 100%; background: #fff; } figure { margin: 1rem 0; }
 """
 
 _HTML_SCRIPT = """
@@ -400,7 +472,7 @@ table.tHead.addEventListener('click', (event) => {
 """
 
 
-def index_html(comparison, pages: dict[str, str], options: GalleryOptions) -> str:
+def index_html(comparison, pages: dict[str, str], options: GalleryOptions, units: Sequence[GatedUnit] = ()) -> str:
     """index.html: one static page, no network access: images, a sortable table, a search box."""
     from actplot.formats import COMPARE_COLUMNS, comparison_rows
 
@@ -423,6 +495,15 @@ def index_html(comparison, pages: dict[str, str], options: GalleryOptions) -> st
         search = e(" ".join([a.label, a.name, *row]).lower(), quote=True)
         body.append(f'<tr data-search="{search}">' + "".join(cells) + "</tr>")
     lo, hi = comparison.window
+    gated_html = ""
+    if units:
+        figures = "".join(
+            f'<figure><a href="{e(gated_page_name(u, options.fmt), quote=True)}"><img class="gated" '
+            f'src="{e(gated_page_name(u, options.fmt), quote=True)}" alt="{e(u.name, quote=True)}" loading="lazy"></a>'
+            f"<figcaption>{e(u.name)}: f(a, b) = a · {e(u.gate)}(b)</figcaption></figure>"
+            for u in units
+        )
+        gated_html = f"<h2>Gated units (two inputs)</h2>\n<p>{e(GATED_INTRO)}</p>\n{figures}\n"
     return f"""<!doctype html>
 <html lang="en">
 <head>
@@ -444,7 +525,7 @@ Click a column to sort; type to filter.</p>
 {chr(10).join(body)}
 </tbody>
 </table>
-<script>{_HTML_SCRIPT}</script>
+{gated_html}<script>{_HTML_SCRIPT}</script>
 </body>
 </html>
 """

@@ -150,6 +150,11 @@ def parse_spec(text: str, registry: Registry) -> BoundActivation:
         act = expression_activation(text, registry)
         return BoundActivation(act, (), normalise(text))
     name, _, arguments = text.strip().partition(":")
+    if name.strip() not in registry:
+        from actplot.gated_units import gated_unit, refusal
+
+        if gated_unit(name) is not None:
+            raise UsageError(refusal(name))
     act = registry.lookup(name)
     given: dict[str, Any] = {}
     if arguments.strip():

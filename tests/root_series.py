@@ -37,7 +37,7 @@ FUNCTIONS = {
     "elish": (lambda x: mp.exp(x) * sig(x) + (mp.exp(x) - 1) * sig(x) * (1 - sig(x)), -0.88, 0.6, 40),
     "telu": (lambda x: mp.tanh(mp.exp(x)) + x * mp.exp(x) * mp.sech(mp.exp(x)) ** 2, -1.08, 0.6, 48),
     "serf": (
-        lambda x: mp.erf(mp.log1p(mp.exp(x))) + x * 2 / mp.sqrt(mp.pi) * mp.exp(-mp.log1p(mp.exp(x)) ** 2) * sig(x),
+        lambda x: mp.erf(mp.log1p(mp.exp(x))) + x * 2 / mp.sqrt(mp.pi) * mp.exp(-(mp.log1p(mp.exp(x)) ** 2)) * sig(x),
         -1.19,
         1.3,
         80,

@@ -72,7 +72,11 @@ SCROLL_AND_LOAD = """async () => {
 
 def test_every_image_loads(page):
     broken = page.evaluate(SCROLL_AND_LOAD)
-    assert page.evaluate("document.images.length") == 1 + len(load_registry(autoload=False)) and broken == []
+    from actplot.gated_units import GATED_UNITS
+
+    # the overview, a figure per activation, a page per gated unit
+    expected = 1 + len(load_registry(autoload=False)) + len(GATED_UNITS)
+    assert page.evaluate("document.images.length") == expected and broken == []
     assert page.errors == []
 
 

@@ -102,7 +102,17 @@ RANGES = {
 
 # Issue 17 adds activations of current models that the (older) reference catalogue does not list.
 ADDED_SINCE_CATALOGUE = {
-    "quick_gelu", "relu2", "star_relu", "smelu", "aptx", "snake", "laplace", "telu", "golu", "serf", "xielu"
+    "quick_gelu",
+    "relu2",
+    "star_relu",
+    "smelu",
+    "aptx",
+    "snake",
+    "laplace",
+    "telu",
+    "golu",
+    "serf",
+    "xielu",
 }
 
 

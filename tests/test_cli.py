@@ -41,7 +41,13 @@ def test_list_json_schema(runner, registry):
     result = runner.invoke(cli, ["list", "--format", "json"])
     assert result.exit_code == 0
     data = json.loads(result.stdout)
-    assert set(data) == {"activations", "broken", "collisions"}
+    assert set(data) == {"activations", "broken", "collisions", "gated_units"}
+    assert data["gated_units"][1] == {
+        "name": "swiglu",
+        "gate": "silu",
+        "inputs": ["a", "b"],
+        "reference": "Shazeer 2020, 'GLU Variants Improve Transformer' (arXiv 2002.05202)",
+    }
     row = next(r for r in data["activations"] if r["name"] == "leaky_relu")
     assert row == {
         "name": "leaky_relu",
@@ -183,7 +189,10 @@ def test_check_exits_1_and_locates_a_wrong_derivative(runner):
 def test_check_passes_for_all_builtins(runner):
     result = runner.invoke(cli, ["check"])
     assert result.exit_code == 0
-    assert "FAIL" not in result.stdout and result.stdout.count("ok ") == len(load_registry(autoload=False))
+    from actplot.gated_units import GATED_UNITS
+
+    expected = len(load_registry(autoload=False)) + len(GATED_UNITS)  # gated units: both partials
+    assert "FAIL" not in result.stdout and result.stdout.count("ok ") == expected
 
 
 def test_shell_completion_of_names_and_parameters(runner):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.special import erf
 
 from actplot.activations.gated import _silu, _silu_grad
 from actplot.activations.stable import (
@@ -402,6 +401,8 @@ def _serf_softplus(x):
 
 def _serf_erf(s, s_lo):
     """erf(s + s_lo) to first order in s_lo."""
+    from scipy.special import erf  # not at import: `actplot list` and `--help` never load scipy
+
     return erf(s) + TWO_OVER_SQRT_PI[0] * exp_neg_square(s) * s_lo
 
 
@@ -410,7 +411,7 @@ def _serf_small(xc, s, s_lo):
     (as 1 + e^x = e^s) as q + q_lo: no rounding of s or sigma is amplified by the cancellation."""
     small = xc < SERF_SMALL
     xs, s, s_lo = np.where(small, xc, -3.0), np.where(small, s, 0.05), np.where(small, s_lo, 0.0)
-    tail = np.polyval(_ERF_TAIL + (0.0,), s * s)  # sum_{n>=1} a_n s^(2n)
+    tail = np.polyval((*_ERF_TAIL, 0.0), s * s)  # sum_{n>=1} a_n s^(2n)
     p, p_lo = s, s_lo + s * tail
     sq, sq_lo = two_prod(s, s)
     y, y_lo = two_sum(xs, -s)
@@ -458,7 +459,8 @@ def _serf_grad(x):
     family="gated",
     formula=r"x\,\mathrm{erf}(\mathrm{softplus}(x))",
     derivative=_serf_grad,
-    derivative_formula=r"\mathrm{erf}(s) + x\,\sigma(x)\,\tfrac{2}{\sqrt{\pi}} e^{-s^{2}},\quad s = \mathrm{softplus}(x)",
+    derivative_formula=r"\mathrm{erf}(s) + x\,\sigma(x)\,\tfrac{2}{\sqrt{\pi}} e^{-s^{2}},"
+    r"\quad s = \mathrm{softplus}(x)",
     output_range=OutputRange.between(-0.34843745875960644, math.inf, True),
     continuity="C∞",
     reference="Nag & Bhattacharyya 2021, 'SERF: Towards better training of deep neural networks using "
@@ -552,7 +554,7 @@ def _xielu_range(alpha_p, alpha_n, beta, eps):
     "xielu",
     family="exponential",
     params=[
-        Param("alpha_p", 0.8, "curvature of the quadratic for x > 0 (a learnable scalar, its initial value)", positive=True),
+        Param("alpha_p", 0.8, "curvature of the quadratic for x > 0 (learnable, initial value)", positive=True),
         Param("alpha_n", 0.8, "scale of the exponential for x <= 0 (learnable, initial value)", positive=True),
         Param("beta", 0.5, "the slope at 0 (fixed)", minimum=0.0),
         Param("eps", -1e-6, "the exponential's argument is min(x, eps), as in the reference code", maximum=0.0),
