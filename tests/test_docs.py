@@ -39,9 +39,8 @@ def test_readme_examples_run(runner, command, tmp_path, monkeypatch):
 
 def test_repository_gallery_is_up_to_date(registry):
     from actplot.gallery import check_gallery
-    from actplot.spec import bind
-
     from actplot.gated_units import GATED_UNITS
+    from actplot.spec import bind
 
     report = check_gallery([bind(a) for a in registry.values()], ROOT / "gallery", gated=GATED_UNITS)
     assert report.ok, f"run 'actplot gallery': {report}"
