@@ -14,11 +14,14 @@ import functools
 import hashlib
 import html
 import json
+import math
 import os
+import pickle
 import signal
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -27,6 +30,9 @@ from actplot.errors import OutputError, UsageError
 from actplot.gated_units import GATED_UNITS as GATED
 from actplot.gated_units import GatedUnit
 from actplot.spec import BoundActivation
+
+if TYPE_CHECKING:
+    from actplot.analysis import Analysis
 
 MANIFEST = "manifest.json"
 GATED_INTRO = (
@@ -131,40 +137,104 @@ _OPTIONS = GalleryOptions()
 _OUT = Path(".")
 
 
-def _draw_page(index: int) -> tuple[int, str | None, str]:
-    """Draw one page; returns (index, error or None, fingerprint)."""
+#: The index table's analyses use the comparison's default grid (regions do not depend on it).
+INDEX_NUM = 10_001
+INDEX_SATURATION = 0.01
+#: Overview tiles (PNG galleries): each page scaled to this width in pixels, six to a row.
+TILE_WIDTH, TILE_COLUMNS = 256, 6
+
+PageResult = tuple[int, "str | None", str, "Analysis | None", "bytes | None"]
+
+
+def _draw_page(index: int) -> PageResult:
+    """Draw one page and analyse its activation for the index table (in the same worker, so the
+    analyses run in parallel too); returns (index, error or None, fingerprint, analysis)."""
+    from actplot.analysis import analyze
     from actplot.plotting import PlotOptions, make_figure, save_figure
 
     bound = _WORK[index]
     try:
         options = PlotOptions(window=_OPTIONS.window, num=_OPTIONS.num, size=(7.0, 4.4), dpi=110, dtype=_OPTIONS.dtype)
-        fig = make_figure([bound], options)
-        save_figure(fig, _OUT / page_name(bound, _OPTIONS.fmt))
-        return index, None, fingerprint(bound, _OPTIONS)
+        # one analysis serves the index table and the page's shading (regions do not depend on the grid)
+        analysis = analyze(bound, _OPTIONS.window, INDEX_NUM, INDEX_SATURATION, _OPTIONS.dtype)
+        fig = make_figure([bound], options, analyses=[analysis])
+        path = save_figure(fig, _OUT / page_name(bound, _OPTIONS.fmt))
+        # a PNG page's overview tile is scaled here, in parallel, not by the parent afterwards
+        tile = page_tile(path) if _OPTIONS.fmt == "png" else None
+        return index, None, fingerprint(bound, _OPTIONS), analysis, tile
     except KeyboardInterrupt:
         raise
     except Exception as exc:
-        return index, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}", ""
+        return index, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}", "", None, None
 
 
-def _draw_pages(indices: list[int]) -> list[tuple[int, str | None, str]]:
+def _draw_share(indices: list[int], overview: bool) -> list[PageResult]:
+    """A worker's share: its pages, and the (SVG) overview first when it is given one."""
+    if overview:
+        _draw_overview([_WORK[i] for i in range(len(_WORK))], _OPTIONS, _OUT / f"overview.{_OPTIONS.fmt}")
     return [_draw_page(i) for i in indices]
 
 
-def _draw_overview_of(indices: list[int]) -> None:
-    _draw_overview([_WORK[i] for i in indices], _OPTIONS, _OUT / f"overview.{_OPTIONS.fmt}")
-
-
 def _draw_overview(bounds: Sequence[BoundActivation], options: GalleryOptions, path: Path) -> None:
-    from actplot.plotting import PlotOptions, make_figure, save_figure
+    """The overview of an SVG gallery: every activation in a grid of small panels, one figure.
 
-    cols = 6
+    It is drawn while the pages are (by a worker), so an activation whose page will fail is
+    left out here by the same test: whether it can be sampled at all."""
+    from actplot.plotting import PlotOptions, make_figure, save_figure
+    from actplot.sampling import sample
+
+    def drawable(bound: BoundActivation) -> bool:
+        try:
+            sample(bound, options.window, 401, 400)
+            return True
+        except KeyboardInterrupt:
+            raise
+        except Exception:
+            return False
+
+    bounds = [b for b in bounds if drawable(b)]
+    if not bounds:
+        return
+
+    cols = math.ceil(math.sqrt(len(bounds)))  # as the grid layout arranges them
     rows = -(-len(bounds) // cols)
     plot_options = PlotOptions(
         window=options.window, num=401, layout="grid", shade=False, size=(2.6 * cols, 2.0 * rows), dpi=80,
-        dtype=options.dtype,
+        dtype=options.dtype, fixed_grid=True,
     )  # fmt: skip
     save_figure(make_figure(bounds, plot_options), path)
+
+
+def page_tile(page: Path) -> bytes:
+    """A PNG page scaled to the overview's tile width: (width, height) and RGB bytes, packed."""
+    from PIL import Image
+
+    with Image.open(page) as image:
+        height = round(image.height * TILE_WIDTH / image.width)
+        tile = image.convert("RGB").resize((TILE_WIDTH, height), Image.Resampling.LANCZOS)
+    return height.to_bytes(4, "little") + tile.tobytes()
+
+
+def overview_composite(tiles_data: Sequence[bytes], path: Path) -> None:
+    """The overview of a PNG gallery: the pages themselves, scaled down, six to a row.
+
+    Compositing costs ~15 ms a page (in the workers) where drawing the grid again with matplotlib
+    cost 150 ms a panel; and a tile shows everything its page shows (formula, shading, kinks).
+    """
+    from PIL import Image
+
+    from actplot.files import write_with
+
+    tiles = []
+    for data in tiles_data:
+        height = int.from_bytes(data[:4], "little")
+        tiles.append(Image.frombytes("RGB", (TILE_WIDTH, height), data[4:]))
+    tile_h = max(t.height for t in tiles)
+    rows = -(-len(tiles) // TILE_COLUMNS)
+    sheet = Image.new("RGB", (TILE_WIDTH * min(TILE_COLUMNS, len(tiles)), tile_h * rows), "white")
+    for i, tile in enumerate(tiles):
+        sheet.paste(tile, ((i % TILE_COLUMNS) * TILE_WIDTH, (i // TILE_COLUMNS) * tile_h))
+    write_with(path, lambda handle: sheet.save(handle, format="PNG", compress_level=1))
 
 
 def _worker_signals() -> None:
@@ -193,7 +263,7 @@ def _fork(task: Callable[[], object]) -> tuple[int, int]:
         try:
             os.close(read)
             _worker_signals()
-            data = json.dumps(task()).encode()
+            data = pickle.dumps(task())  # our own results (strings, numbers, analyses)
             view = memoryview(data)
             while view:
                 view = view[os.write(write, view) :]
@@ -214,7 +284,7 @@ def _stop(pids: list[int]) -> None:
             os.waitpid(pid, 0)
 
 
-def run_forked(tasks: list[Callable[[], object]]) -> list[object]:
+def run_forked(tasks: Sequence[Callable[[], object]]) -> list[object]:
     """Run each task in its own forked child at once; their results, in order. An exception here
     (Ctrl-C, SIGTERM) stops every child, which cleans up its files on the way out."""
     children = [_fork(task) for task in tasks]
@@ -228,28 +298,11 @@ def run_forked(tasks: list[Callable[[], object]]) -> list[object]:
             pids.remove(pid)
             if os.waitstatus_to_exitcode(status) != 0 or not data:
                 raise RuntimeError(f"a gallery worker stopped unexpectedly (exit {os.waitstatus_to_exitcode(status)})")
-            results.append(json.loads(data))
+            results.append(pickle.loads(data))
         return results
     except BaseException:
         _stop(pids)
         raise
-
-
-@contextlib.contextmanager
-def forked(task: Callable[[], object]) -> Iterator[None]:
-    """Run ``task`` in a forked child while the body runs; wait for it (or stop it) after."""
-    pid, read = _fork(task)
-    try:
-        yield
-    except BaseException:
-        os.close(read)
-        _stop([pid])
-        raise
-    with os.fdopen(read, "rb") as pipe:
-        pipe.read()
-    _, status = os.waitpid(pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError("the overview worker stopped unexpectedly")
 
 
 def default_jobs() -> int:
@@ -288,7 +341,7 @@ def build_gallery(
     report = GalleryReport()
     prints: dict[int, str] = {}
 
-    def record(result: tuple[int, str | None, str]) -> None:
+    def record(result: tuple[int, str | None, str]) -> None:  # a page
         i, error, print_ = result
         bound = bounds[i]
         if error is None:
@@ -299,44 +352,132 @@ def build_gallery(
         if progress is not None:
             progress(bound.label, error)
 
-    gated_prints: dict[str, str] = {}
     gated = list({u.name: u for u in gated}.values())
+    _GATED[:] = gated
+    gated_prints: dict[str, str] = {}
 
-    def draw_gated() -> None:
-        for unit in gated:
-            error = _draw_gated_page(unit, options, folder)
-            if error is None:
-                gated_prints[gated_page_name(unit, options.fmt)] = gated_fingerprint(unit, options)
-                report.written.append(folder / gated_page_name(unit, options.fmt))
-            else:
-                report.failed.append((unit.name, error))
-            if progress is not None:
-                progress(unit.name, error)
+    def record_gated(j: int, error: str | None, print_: str) -> None:
+        unit = gated[j]
+        if error is None:
+            gated_prints[gated_page_name(unit, options.fmt)] = print_
+            report.written.append(folder / gated_page_name(unit, options.fmt))
+        else:
+            report.failed.append((unit.name, error))
+        if progress is not None:
+            progress(unit.name, error)
 
-    parallel = jobs > 1 and len(bounds) > 1 and hasattr(os, "fork")
-    if parallel:
-        # forked workers inherit the imports; each draws a round-robin share of the pages
-        shares = [list(range(w, len(bounds), jobs)) for w in range(min(jobs, len(bounds)))]
-        for result in run_forked([functools.partial(_draw_pages, share) for share in shares]):
-            for i, error, print_ in result:  # type: ignore[attr-defined]
+    analyses: dict[int, Analysis] = {}
+    tiles: dict[int, bytes] = {}
+
+    def record_all(results: list[TaskResult]) -> None:
+        for kind, i, error, print_, analysis, tile in results:
+            if kind == "page":
                 record((i, error, print_))
-        good = sorted(prints)
-        # the overview is drawn by a forked worker while this process draws the gated units and
-        # builds the comparison table
-        with forked(lambda: _draw_overview_of(good)) if good else contextlib.nullcontext():
-            draw_gated()
-            _write_indexes(bounds, good, prints, options, folder, report, gated_prints)
+                if analysis is not None:
+                    analyses[i] = analysis
+                if tile is not None:
+                    tiles[i] = tile
+            elif kind == "gated":
+                record_gated(i, error, print_)
+
+    parallel = jobs > 1 and len(bounds) + len(gated) > 1 and hasattr(os, "fork")
+    costs = page_costs(bounds, options) if parallel else [PAGE_SECONDS] * len(bounds)
+    tasks = [("page", i, costs[i]) for i in range(len(bounds))]
+    tasks += [("gated", j, GATED_SECONDS) for j in range(len(gated))]
+    if options.fmt == "svg" and bounds:
+        tasks.append(("overview", 0, PANEL_SECONDS * len(bounds)))
+    if parallel:
+        # forked workers inherit the imports and take tasks from a queue, longest first (by the
+        # measured cost), so they finish together; the SVG overview is one task among the pages
+        ordered = [(kind, i) for kind, i, _cost in sorted(tasks, key=lambda t: -t[2])]
+        with task_queue(len(ordered)) as queue:
+            workers = [functools.partial(_run_queue, queue, ordered) for _ in range(min(jobs, len(ordered)))]
+            for result in run_forked(workers):
+                record_all(result)  # type: ignore[arg-type]
     else:
-        for i in range(len(bounds)):
-            record(_draw_page(i))
-        draw_gated()
-        good = sorted(prints)
-        if good:
-            _draw_overview_of(good)
-        _write_indexes(bounds, good, prints, options, folder, report, gated_prints)
+        record_all(_run_tasks([(kind, i) for kind, i, _cost in tasks]))
+    good = sorted(prints)
+    if good and options.fmt == "png":
+        overview_composite([tiles[i] for i in good], folder / "overview.png")
+    _write_indexes(bounds, good, prints, options, folder, report, gated_prints, [analyses[i] for i in good])
     if good:
         report.written.append(folder / f"overview.{options.fmt}")
     return report
+
+
+TaskResult = tuple[str, int, "str | None", str, "Analysis | None", "bytes | None"]
+_GATED: list[GatedUnit] = []
+
+
+#: Measured costs (seconds, 2-core machine): a page's drawing, a gated unit's page, an overview
+#: panel; a page's analysis costs about ANALYSIS_EVALUATIONS evaluations of its activation.
+PAGE_SECONDS, GATED_SECONDS, PANEL_SECONDS, ANALYSIS_EVALUATIONS = 0.17, 0.6, 0.1, 150_000
+
+
+def page_costs(bounds: Sequence[BoundActivation], options: GalleryOptions) -> list[float]:
+    """Each page's expected cost, from timing its activation on 1,024 points (serf takes 300 times
+    relu's time, and its analysis dominates its page): so the split between workers is even."""
+    import time
+
+    from actplot.numerics import evaluate, linspace
+
+    x = linspace(*options.window, 1024)
+    costs = []
+    for bound in bounds:
+        seconds = math.inf
+        for _ in range(2):  # the first call may import (scipy: 0.25 s), which the workers then inherit
+            start = time.perf_counter()
+            try:
+                evaluate(bound, x)
+            except Exception:  # the page will report it; its cost is the drawing's
+                seconds = 0.0
+                break
+            seconds = min(seconds, time.perf_counter() - start)
+        costs.append(PAGE_SECONDS + ANALYSIS_EVALUATIONS * seconds / x.size)
+    return costs
+
+
+@contextlib.contextmanager
+def task_queue(count: int) -> Iterator[int]:
+    """A pipe holding the numbers 0..count-1 as 4-byte messages, its write end closed: workers
+    forked while it is open take one number per read (a pipe read of a message written whole is
+    never split between readers), so no lock is shared with them. Yields the read end."""
+    read, write = os.pipe()
+    try:
+        payload = b"".join(n.to_bytes(4, "little") for n in range(count))
+        assert len(payload) <= 65536  # the pipe holds it all: the write cannot block
+        os.write(write, payload)
+        os.close(write)
+        yield read
+    finally:
+        with contextlib.suppress(OSError):
+            os.close(write)
+        os.close(read)
+
+
+def _run_queue(queue: int, ordered: Sequence[tuple[str, int]]) -> list[TaskResult]:
+    """A worker: take task numbers from the queue until it is empty, running each."""
+    results: list[TaskResult] = []
+    while len(message := os.read(queue, 4)) == 4:
+        results += _run_tasks([ordered[int.from_bytes(message, "little")]])
+    return results
+
+
+def _run_tasks(share: Sequence[tuple[str, int]]) -> list[TaskResult]:
+    """A worker's share of the gallery: pages, gated-unit pages and the SVG overview."""
+    results: list[TaskResult] = []
+    for kind, i in share:
+        if kind == "page":
+            _, error, print_, analysis, tile = _draw_page(i)
+            results.append(("page", i, error, print_, analysis, tile))
+        elif kind == "gated":
+            unit = _GATED[i]
+            error = _draw_gated_page(unit, _OPTIONS, _OUT)
+            print_ = gated_fingerprint(unit, _OPTIONS) if error is None else ""
+            results.append(("gated", i, error, print_, None, None))
+        else:
+            _draw_overview(_WORK, _OPTIONS, _OUT / f"overview.{_OPTIONS.fmt}")
+    return results
 
 
 def _write_indexes(
@@ -347,13 +488,16 @@ def _write_indexes(
     folder: Path,
     report: GalleryReport,
     gated_prints: dict[str, str] | None = None,
+    analyses: Sequence[Analysis] = (),
 ) -> None:
-    """index.md, index.html and manifest.json, written last (each atomically)."""
-    from actplot.analysis import compare
+    """index.md, index.html and manifest.json, written last (each atomically), from the analyses
+    the workers made (as :func:`actplot.analysis.compare` would: same grid, same threshold)."""
+    from actplot.analysis import Comparison
     from actplot.files import write_text
 
     drawn = [bounds[i] for i in good]
-    comparison = compare(drawn, options.window, 10_001, dtype=options.dtype)
+    window = (float(options.window[0]), float(options.window[1]))
+    comparison = Comparison(window, INDEX_NUM, INDEX_SATURATION, options.dtype, tuple(analyses))
     pages = {b.label: page_name(b, options.fmt) for b in drawn}
     gated_prints = gated_prints or {}
     units = [u for u in GATED if gated_page_name(u, options.fmt) in gated_prints]

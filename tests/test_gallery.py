@@ -175,3 +175,51 @@ def test_gallery_into_a_file_path_is_an_io_error(runner, tmp_path):
 def test_gallery_options_validate():
     with pytest.raises(actplot.UsageError):
         GalleryOptions(fmt="gif")
+
+
+def test_png_overview_is_the_pages_scaled_down(tmp_path):
+    """Pixel check of the overview: each tile is its page, scaled, at its place in the sheet, and
+    a parallel build gives the same bytes as a serial one."""
+    import numpy as np
+    from PIL import Image
+
+    from actplot.gallery import TILE_COLUMNS, TILE_WIDTH
+
+    names = ["relu", "sigmoid", "gelu", "hardshrink", "elu", "tanh", "silu"]
+    serial, parallel = tmp_path / "s", tmp_path / "p"
+    options = GalleryOptions(fmt="png")
+    assert not build_gallery(resolve(names), serial, options, jobs=1).failed
+    assert not build_gallery(resolve(names), parallel, options, jobs=2).failed
+    assert (serial / "overview.png").read_bytes() == (parallel / "overview.png").read_bytes()
+    with Image.open(serial / "overview.png") as sheet:
+        overview = np.asarray(sheet.convert("RGB"), dtype=int)
+    for i, name in enumerate(names):
+        with Image.open(serial / f"{name}.png") as page:
+            height = round(page.height * TILE_WIDTH / page.width)
+            expected = np.asarray(page.convert("RGB").resize((TILE_WIDTH, height), Image.Resampling.LANCZOS), dtype=int)
+        row, column = divmod(i, TILE_COLUMNS)
+        tile = overview[row * height : (row + 1) * height, column * TILE_WIDTH : (column + 1) * TILE_WIDTH]
+        assert np.abs(tile - expected).max() == 0, name
+        assert (expected < 128).any()  # the tile is not blank: it carries the page's curves
+
+
+def test_fixed_grid_overview_keeps_every_label_inside_its_own_cell():
+    """The SVG overview is laid out with fixed margins (no constrained layout): no title, tick label
+    or axis label may reach into a neighbouring panel or off the figure."""
+    from actplot.plotting import PlotOptions, make_figure
+
+    bounds = resolve(["relu", "sigmoid", "gelu", "exponential", "sinc", "star_relu", "hardshrink", "xielu"])
+    fig = make_figure(bounds, PlotOptions(layout="grid", shade=False, size=(2.6 * 3, 2.0 * 3), dpi=80, fixed_grid=True))
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    figure_box = fig.bbox
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    for ax in axes:
+        box = ax.get_tightbbox(renderer)
+        assert box.x0 >= figure_box.x0 - 1 and box.x1 <= figure_box.x1 + 1, ax.get_title()
+        assert box.y0 >= figure_box.y0 - 1 and box.y1 <= figure_box.y1 + 1, ax.get_title()
+        for other in axes:
+            if other is not ax:
+                assert not box.overlaps(other.get_window_extent(renderer)), (ax.get_title(), other.get_title())

@@ -106,3 +106,13 @@ def test_public_api_lists_exactly_what_it_exports():
     assert sorted(actplot.__all__) == sorted(["__version__", *actplot._EXPORTS])
     for name in actplot.__all__:
         assert getattr(actplot, name) is not None
+
+
+def test_every_builtin_formula_is_valid_mathtext(registry):
+    """Figures trust built-in formulas (no parse per page to check them): this is the check."""
+    from matplotlib.mathtext import MathTextParser
+
+    parser = MathTextParser("path")
+    for act in registry.values():
+        if act.formula and act.source == "built-in":
+            parser.parse(f"$f(x) = {act.formula}$")
