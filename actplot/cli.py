@@ -179,6 +179,15 @@ def grid_options(lo: float, hi: float, num: int) -> Callable[[Callable[..., Any]
     return decorate
 
 
+ORDER_OPTION = click.option(
+    "--order",
+    type=click.IntRange(1, 2),
+    default=1,
+    show_default=True,
+    help="1: f and f'; 2: f'' too (declared where the activation gives it, else numeric and labelled so).",
+)
+
+
 def names_argument(required: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return click.argument(
         "names", nargs=-1, required=required, metavar="NAME[:key=value,...]...", shell_complete=complete_names
@@ -299,6 +308,7 @@ def parse_points(text: str, option: str = "--at") -> list[float]:
     show_default=True,
     help="Precision of the results (float64 results rounded to it).",
 )
+@ORDER_OPTION
 @common_options
 @click.pass_context
 def eval_command(
@@ -310,11 +320,13 @@ def eval_command(
     vector: str | None,
     fmt: str,
     dtype: str,
+    order: int,
 ) -> None:
     """Print values f(x) and derivatives f'(x) on a grid or at given points.
 
-    JSON is a list with one object per activation: name, label, params, x, y, dy; floats
-    round-trip, and non-finite values are the strings "inf", "-inf" and "nan".
+    JSON is a list with one object per activation: name, label, params, x, y, dy (and with
+    --order 2, d2y and second_derivative: analytic or numeric); floats round-trip, and non-finite
+    values are the strings "inf", "-inf" and "nan". CSV adds a column d2<label> with --order 2.
 
     \b
     Examples:
@@ -322,6 +334,7 @@ def eval_command(
       actplot eval sigmoid --at -800,0,40 --format json
       actplot eval leaky_relu:negative_slope=0.2 --format csv > leaky.csv
       actplot eval softmax --vector 1,2,3
+      actplot eval gelu silu --order 2 --range -3 3 --num 7
       actplot eval swiglu --at '1,2;-1,0.5'
     """
     import numpy as np
@@ -349,7 +362,7 @@ def eval_command(
         return
     bounds = [parse_spec(name, registry) for name in names]
     x = np.array(parse_points(at)) if at is not None else linspace(window[0], window[1], num)
-    evaluations = [evaluate(b, x, dtype) for b in bounds]
+    evaluations = [evaluate(b, x, dtype, order=order) for b in bounds]
     emit(fmt, evaluations, formats.evaluations_json, formats.evaluations_csv, lambda e: [formats.evaluations_table(e)])
 
 
@@ -425,7 +438,8 @@ def check_command(ctx: click.Context, names: tuple[str, ...], against: str | Non
 
     Each derivative is compared over about 4,900 points in [-1000, 1000] (dense in [-20, 20]),
     away from declared kinks and jumps, with a numeric derivative (complex step where the
-    function allows it, else fourth-order central differences).
+    function allows it, else fourth-order central differences); a declared f'' likewise, with
+    the numeric derivative of the declared f'.
 
     With --against torch (or jax) it instead measures what the framework computes: its forward
     and autograd backward in --dtype, against actplot's exact values correctly rounded to the same
@@ -454,7 +468,7 @@ def check_command(ctx: click.Context, names: tuple[str, ...], against: str | Non
     if against is not None:
         _check_against(bounds, against, dtype, fmt)
         return
-    from actplot.derivative_check import check_derivative
+    from actplot.derivative_check import check_derivative, check_second_derivative
 
     failed = 0
     for unit in gated:
@@ -466,15 +480,23 @@ def check_command(ctx: click.Context, names: tuple[str, ...], against: str | Non
             click.echo(f"FAIL  {unit.name}: worst df/da error {verdict.worst_a:.3g}, df/db {verdict.worst_b:.3g}")
     for bound in bounds:
         result = check_derivative(bound)
+        second = check_second_derivative(bound)
         if not result.checked:
             click.echo(f"skip  {bound.label}: no declared derivative (numeric one used)")
-        elif result.ok:
-            click.echo(f"ok    {bound.label} ({result.points} points)")
-        else:
+        elif result.ok and second.ok:
+            extra = "" if second.checked else "; f'' numeric"
+            click.echo(f"ok    {bound.label} ({result.points} points{extra})")
+        if result.checked and not result.ok:
             failed += 1
             click.echo(
                 f"FAIL  {bound.label}: {result.mismatches} of {result.points} points differ; worst at "
                 f"x = {result.worst_x!r}: declared {result.declared!r}, numeric {result.numeric!r}"
+            )
+        if second.checked and not second.ok:
+            failed += result.ok or not result.checked  # one failure per activation
+            click.echo(
+                f"FAIL  {bound.label}: f'' differs at {second.mismatches} of {second.points} points; worst at "
+                f"x = {second.worst_x!r}: declared {second.declared!r}, numeric {second.numeric!r}"
             )
     if failed:
         total = len(bounds) + len(gated)

@@ -187,12 +187,15 @@ class Activation:
     name: str
     function: ArrayFunction
     derivative: ArrayFunction | None = None
+    #: f''(x, **params); None: a numeric second derivative (labelled numeric) is used.
+    second_derivative: ArrayFunction | None = None
     params: tuple[Param, ...] = ()
     aliases: tuple[str, ...] = ()
     family: str = "other"
     summary: str = ""
     formula: str = ""
     derivative_formula: str = ""
+    second_derivative_formula: str = ""
     output_range: ParamDependent = (-math.inf, math.inf)
     continuity: ParamDependent = "C∞"
     kinks: ParamDependent = ()
@@ -230,6 +233,8 @@ def activation(
     formula: str = "",
     derivative: ArrayFunction | None = None,
     derivative_formula: str = "",
+    second_derivative: ArrayFunction | None = None,
+    second_derivative_formula: str = "",
     output_range: ParamDependent = (-math.inf, math.inf),
     continuity: ParamDependent = "C∞",
     kinks: ParamDependent = (),
@@ -261,12 +266,14 @@ def activation(
             name=name,
             function=function,
             derivative=derivative,
+            second_derivative=second_derivative,
             params=tuple(params),
             aliases=tuple(aliases),
             family=family,
             summary=doc[0].strip() if doc else "",
             formula=formula,
             derivative_formula=derivative_formula,
+            second_derivative_formula=second_derivative_formula,
             output_range=output_range,
             continuity=continuity,
             kinks=kinks,

@@ -72,3 +72,31 @@ def check_derivative(bound: BoundActivation, x: np.ndarray | None = None) -> Der
     return DerivativeCheck(
         bound.label, True, int(usable.sum()), count, float(grid[worst]), float(declared[worst]), float(numeric[worst])
     )
+
+
+def check_second_derivative(bound: BoundActivation, x: np.ndarray | None = None) -> DerivativeCheck:
+    """Compare the declared f'' with the numeric derivative of the declared f' (complex step where
+    f' allows it, else central differences), away from kinks and jumps, with the same tolerance."""
+    from actplot.numerics import numeric_second_derivative, second_derivative_chunk
+
+    grid = check_grid() if x is None else np.asarray(x, dtype=float)
+    if bound.activation.second_derivative is None:
+        return DerivativeCheck(bound.label, False, 0, 0)
+    singular = (*bound.field("kinks"), *bound.field("jumps"))
+    grid = grid[_away_from(grid, tuple(singular))]
+    with np.errstate(all="ignore"):
+        y, _slope = evaluate_chunk(bound, grid)
+        declared = second_derivative_chunk(bound, grid)
+        numeric = numeric_second_derivative(bound, grid)
+        usable = np.isfinite(y) & np.isfinite(numeric)
+        scale = np.max(np.abs(numeric[usable]), initial=1.0)
+        error = np.abs(declared - numeric)
+        # a numeric f'' (a difference of f') is a few digits short of f': 1e-4 relative
+        bad = usable & ~(error <= 10 * RTOL * np.abs(numeric) + ATOL * scale)
+    count = int(bad.sum())
+    if not count:
+        return DerivativeCheck(bound.label, True, int(usable.sum()), 0)
+    worst = int(np.argmax(np.where(bad, error / (np.abs(numeric) + 1e-300), -1.0)))
+    return DerivativeCheck(
+        bound.label, True, int(usable.sum()), count, float(grid[worst]), float(declared[worst]), float(numeric[worst])
+    )

@@ -26,6 +26,11 @@ def describe(bound: BoundActivation) -> str:
             "derivative",
             (act.derivative_formula or "-") + ("" if act.derivative else "  [numeric: no analytic f' declared]"),
         ),
+        (
+            "second derivative",
+            (act.second_derivative_formula or "-")
+            + ("" if act.second_derivative else "  [numeric: the derivative of f'; no analytic f'' declared yet]"),
+        ),
     ]
     if act.params:
         width = max(len(p.name) for p in act.params)

@@ -5,6 +5,10 @@ passed to eval, exec or compile. Evaluation walks the tree over numpy arrays wit
 dual numbers (value, derivative), so f' is exact: each elementary function applies its own
 derivative, and each registry activation its declared one, through the chain rule.
 
+Asked for f'' too, the walk carries second-order Taylor numbers (value, f', f''): products,
+quotients and powers apply Leibniz's rule, and every function g (elementary or a registry
+activation, with its declared f'') the second-order chain rule (g o u)'' = g''(u) u'^2 + g'(u) u''.
+
 Syntax: a spec is an expression when it starts with ``expr:`` or is anything but a plain name or
 ``name:key=value,...``: it then contains ``x`` and operators or calls. Numeric literals are
 float64, so ``9**9**9**9`` is inf at once instead of an arbitrary-precision integer.
@@ -47,10 +51,12 @@ def is_expression(text: str) -> bool:
 
 @dataclass(frozen=True)
 class Dual:
-    """A value and its derivative with respect to x, both arrays (or scalars for constants)."""
+    """A value and its derivatives with respect to x, arrays (or scalars for constants); ``dd``
+    (the second derivative) is None unless the walk was asked for it."""
 
     v: Any
     d: Any
+    dd: Any = None
 
 
 def _sech2(u: Any) -> Any:
@@ -76,6 +82,36 @@ def _erfc(u: Any) -> Any:
 
     return special.erfc(u)
 
+
+def _erf_curvature(u: Any) -> Any:
+    return -2.0 * np.asarray(u, dtype=float) * _erf_grad(u)
+
+
+def _tanh_curvature(u: Any) -> Any:
+    return -2.0 * np.tanh(u) * _sech2(u)
+
+
+# name -> the second derivative of the function at the value
+CURVATURE: dict[str, Callable[[Any], Any]] = {
+    "exp": np.exp,
+    "expm1": np.exp,
+    "log": lambda u: -1.0 / (u * u),
+    "log1p": lambda u: -1.0 / ((1.0 + u) * (1.0 + u)),
+    "sqrt": lambda u: -0.25 / (u * np.sqrt(u)),
+    "abs": lambda u: np.zeros_like(np.asarray(u, dtype=float)),
+    "sign": lambda u: np.zeros_like(np.asarray(u, dtype=float)),
+    "square": lambda u: np.full_like(np.asarray(u, dtype=float), 2.0),
+    "sin": lambda u: -np.sin(u),
+    "cos": lambda u: -np.cos(u),
+    "tan": lambda u: 2.0 * np.tan(u) * (1.0 + np.tan(u) ** 2),
+    "sinh": np.sinh,
+    "cosh": np.cosh,
+    "tanh": _tanh_curvature,
+    "arctan": lambda u: -2.0 * u / ((1.0 + u * u) * (1.0 + u * u)),
+    "arcsinh": lambda u: -u / np.hypot(u, 1.0) ** 3,
+    "erf": _erf_curvature,
+    "erfc": lambda u: -_erf_curvature(u),
+}
 
 # name -> (function of value, derivative of the function at the value)
 UNARY: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
@@ -124,16 +160,19 @@ class Compiled:
     registry: Registry
     breakpoints: tuple[float, ...]
 
-    def evaluate(self, x: np.ndarray) -> Dual:
+    def evaluate(self, x: np.ndarray, order: int = 1) -> Dual:
         if np.iscomplexobj(x):
             # a complex-step probe: refuse it (the numeric derivative then uses central
             # differences) rather than drop the imaginary part with a ComplexWarning
             raise TypeError("expressions are evaluated for real x only")
         with np.errstate(all="ignore"):
-            result = _Evaluator(self.registry, np.asarray(x, dtype=float)).visit(self.tree)
+            result = _Evaluator(self.registry, np.asarray(x, dtype=float), order).visit(self.tree)
         value = np.broadcast_to(np.asarray(result.v, dtype=float), np.shape(x))
         slope = np.broadcast_to(np.asarray(result.d, dtype=float), np.shape(x))
-        return Dual(np.array(value), np.array(slope))
+        if order == 1:
+            return Dual(np.array(value), np.array(slope))
+        curvature = np.broadcast_to(np.asarray(result.dd, dtype=float), np.shape(x))
+        return Dual(np.array(value), np.array(slope), np.array(curvature))
 
 
 class _Checker(ast.NodeVisitor):
@@ -306,24 +345,37 @@ def _call_kwargs(act: Activation, node: ast.Call) -> dict[str, Any]:
 class _Evaluator(ast.NodeVisitor):
     """Evaluates a checked tree to a Dual over the array x."""
 
-    def __init__(self, registry: Registry, x: np.ndarray) -> None:
-        self.registry, self.x = registry, x
+    def __init__(self, registry: Registry, x: np.ndarray, order: int = 1) -> None:
+        self.registry, self.x, self.second = registry, x, order == 2
+
+    def _zero(self) -> Any:
+        return np.float64(0.0) if self.second else None
 
     def visit_Expression(self, node: ast.Expression) -> Dual:
         return self.visit(node.body)
 
     def visit_Constant(self, node: ast.Constant) -> Dual:
         # every literal becomes a float64: 9**9**9**9 is inf at once, not a huge integer
-        return Dual(np.float64(float(node.value)), np.float64(0.0))  # type: ignore[arg-type]
+        return Dual(np.float64(float(node.value)), np.float64(0.0), self._zero())  # type: ignore[arg-type]
 
     def visit_Name(self, node: ast.Name) -> Dual:
         if node.id == "x":
-            return Dual(self.x, np.ones_like(self.x))
-        return Dual(np.float64(CONSTANTS[node.id]), np.float64(0.0))
+            return Dual(self.x, np.ones_like(self.x), np.zeros_like(self.x) if self.second else None)
+        return Dual(np.float64(CONSTANTS[node.id]), np.float64(0.0), self._zero())
 
     def visit_UnaryOp(self, node: ast.UnaryOp) -> Dual:
         u = self.visit(node.operand)
-        return Dual(-u.v, -u.d) if isinstance(node.op, ast.USub) else u
+        if not isinstance(node.op, ast.USub):
+            return u
+        return Dual(-u.v, -u.d, -u.dd if self.second else None)
+
+    def _chain(self, u: Dual, value: Any, slope: Any, curvature: Callable[[], Any]) -> Dual:
+        """g(u) from g, g' and (lazily) g'' at u.v: (g o u)' = g' u', (g o u)'' = g'' u'^2 + g' u''."""
+        if not self.second:
+            return Dual(value, slope * u.d)
+        if _constant(u):
+            return Dual(value, np.float64(0.0), np.float64(0.0))
+        return Dual(value, slope * u.d, curvature() * (u.d * u.d) + slope * u.dd)
 
     def visit_BinOp(self, node: ast.BinOp) -> Dual:
         a, b = self.visit(node.left), self.visit(node.right)
@@ -333,58 +385,81 @@ class _Evaluator(ast.NodeVisitor):
         ](a.v, b.v)
         # A constant's derivative is exactly 0, never 0 * inf = nan (9**9**9**9 is inf, slope 0).
         if _constant(a) and _constant(b):
-            return Dual(value, np.float64(0.0))
+            return Dual(value, np.float64(0.0), self._zero())
+        second = self.second
         if op is ast.Add:
-            return Dual(value, a.d + b.d)
+            return Dual(value, a.d + b.d, a.dd + b.dd if second else None)
         if op is ast.Sub:
-            return Dual(value, a.d - b.d)
+            return Dual(value, a.d - b.d, a.dd - b.dd if second else None)
         if op is ast.Mult:
-            return Dual(value, a.v * b.d if _constant(a) else a.d * b.v if _constant(b) else a.d * b.v + a.v * b.d)
+            if _constant(a):
+                return Dual(value, a.v * b.d, a.v * b.dd if second else None)
+            if _constant(b):
+                return Dual(value, a.d * b.v, a.dd * b.v if second else None)
+            slope = a.d * b.v + a.v * b.d
+            return Dual(value, slope, a.dd * b.v + 2.0 * a.d * b.d + a.v * b.dd if second else None)
         if op is ast.Div:
-            return Dual(value, a.d / b.v if _constant(b) else (a.d * b.v - a.v * b.d) / (b.v * b.v))
+            if _constant(b):
+                return Dual(value, a.d / b.v, a.dd / b.v if second else None)
+            # q = a / b: q' = (a' - q b') / b, q'' = (a'' - 2 q' b' - q b'') / b
+            slope = (a.d - value * b.d) / b.v
+            return Dual(value, slope, (a.dd - 2.0 * slope * b.d - value * b.dd) / b.v if second else None)
         if _constant(b):
             # d(a^c) = c a^(c-1) a': no log(a), so negative bases with integer powers work
-            return Dual(value, b.v * np.power(a.v, b.v - 1.0) * a.d)
-        return Dual(value, value * (b.d * np.log(a.v) + (0.0 if _constant(a) else b.v * a.d / a.v)))
+            c = b.v
+            return self._chain(a, value, c * np.power(a.v, c - 1.0), lambda: c * (c - 1.0) * np.power(a.v, c - 2.0))
+        if not second:
+            return Dual(value, value * (b.d * np.log(a.v) + (0.0 if _constant(a) else b.v * a.d / a.v)))
+        # a^b = exp(b log a): the second-order rules for log, the product and exp
+        log_a = self._chain(a, np.log(a.v), 1.0 / a.v, lambda: -1.0 / (a.v * a.v))
+        h = Dual(b.v * log_a.v, b.d * log_a.v + b.v * log_a.d, b.dd * log_a.v + 2.0 * b.d * log_a.d + b.v * log_a.dd)
+        return Dual(value, value * h.d, value * (h.dd + h.d * h.d))
 
     def visit_Compare(self, node: ast.Compare) -> Dual:
         operands = [self.visit(n).v for n in (node.left, *node.comparators)]
         result: Any = True
         for op, (a, b) in zip(node.ops, itertools.pairwise(operands), strict=True):
             result = np.logical_and(result, _COMPARE_OPS[type(op)](a, b))
-        return Dual(np.asarray(result, dtype=float), np.float64(0.0))
+        return Dual(np.asarray(result, dtype=float), np.float64(0.0), self._zero())
 
     def visit_Call(self, node: ast.Call) -> Dual:
         name = node.func.id  # type: ignore[attr-defined]
         args = [self.visit(a) for a in node.args]
+        second = self.second
         if name in UNARY:
             function, derivative = UNARY[name]
             (u,) = args
-            return Dual(function(u.v), derivative(u.v) * u.d)
+            return self._chain(u, function(u.v), derivative(u.v), lambda: CURVATURE[name](u.v))
         if name == "where":
             c, a, b = args
             chosen = np.asarray(c.v) != 0
-            return Dual(np.where(chosen, a.v, b.v), np.where(chosen, a.d, b.d))
+            return Dual(
+                np.where(chosen, a.v, b.v), np.where(chosen, a.d, b.d), np.where(chosen, a.dd, b.dd) if second else None
+            )
         if name in ("minimum", "maximum"):
             a, b = args
             # ties take the first argument, as torch.minimum/maximum's gradient does for a
             pick_a = a.v <= b.v if name == "minimum" else a.v >= b.v
-            return Dual(np.where(pick_a, a.v, b.v), np.where(pick_a, a.d, b.d))
+            return Dual(
+                np.where(pick_a, a.v, b.v), np.where(pick_a, a.d, b.d), np.where(pick_a, a.dd, b.dd) if second else None
+            )
         if name == "clip":
             u, lo, hi = args
             inside = (u.v > lo.v) & (u.v < hi.v)
-            return Dual(np.clip(u.v, lo.v, hi.v), np.where(inside, u.d, np.where(u.v <= lo.v, lo.d, hi.d)))
+            slope = np.where(inside, u.d, np.where(u.v <= lo.v, lo.d, hi.d))
+            curvature = np.where(inside, u.dd, np.where(u.v <= lo.v, lo.dd, hi.dd)) if second else None
+            return Dual(np.clip(u.v, lo.v, hi.v), slope, curvature)
         act = self.registry[name]
         (u,) = args
         kwargs = _call_kwargs(act, node)
         from actplot.spec import bind
 
         bound = bind(act, kwargs)
-        from actplot.numerics import evaluate_chunk
+        from actplot.numerics import evaluate_chunk, second_derivative_chunk
 
         inner = np.broadcast_to(np.asarray(u.v, dtype=float), self.x.shape).copy()
         value, slope = evaluate_chunk(bound, inner)
-        return Dual(value, slope * u.d)
+        return self._chain(u, value, slope, lambda: second_derivative_chunk(bound, inner))
 
 
 def _constant(u: Dual) -> bool:
@@ -439,10 +514,12 @@ def expression_activation(text: str, registry: Registry) -> Activation:
         name="expression",
         function=function,
         derivative=lambda x: compiled.evaluate(x).d,
+        second_derivative=lambda x: compiled.evaluate(x, order=2).dd,
         family="other",
         summary=f"the expression {label}",
         formula=label.replace("**", "^"),
         derivative_formula="(by forward-mode automatic differentiation of the expression)",
+        second_derivative_formula="(by second-order forward-mode differentiation of the expression)",
         continuity="piecewise" if compiled.breakpoints else "as its parts",
         jumps=compiled.breakpoints,
         source=EXPRESSION_SOURCE,

@@ -63,20 +63,22 @@ def dumps_lines(items: Sequence[Any]) -> str:
 
 def evaluations_json(evaluations: Sequence[Evaluation]) -> str:
     # One object per line: readable for a few activations, and grep-able for many points.
-    return dumps_lines(
-        [
-            {
-                "name": e.bound.name,
-                "label": e.bound.label,
-                "params": json_params(e.bound.params),
-                "derivative": e.derivative_kind,
-                "x": json_numbers(e.x),
-                "y": json_numbers(e.y),
-                "dy": json_numbers(e.dy),
-            }
-            for e in evaluations
-        ]
-    )
+    items = []
+    for e in evaluations:
+        item: dict[str, Any] = {
+            "name": e.bound.name,
+            "label": e.bound.label,
+            "params": json_params(e.bound.params),
+            "derivative": e.derivative_kind,
+            "x": json_numbers(e.x),
+            "y": json_numbers(e.y),
+            "dy": json_numbers(e.dy),
+        }
+        if e.d2y is not None:  # --order 2: the keys above unchanged, two added
+            item["second_derivative"] = e.second_derivative_kind
+            item["d2y"] = json_numbers(e.d2y)
+        items.append(item)
+    return dumps_lines(items)
 
 
 def _csv_cell(value: Any) -> str:
@@ -89,10 +91,10 @@ def evaluations_csv(evaluations: Sequence[Evaluation]) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     header = ["x"]
     for e in evaluations:
-        header += [e.bound.label, "d" + e.bound.label]
+        header += [e.bound.label, "d" + e.bound.label] + (["d2" + e.bound.label] if e.d2y is not None else [])
     writer.writerow(header)
     x = evaluations[0].x
-    columns = [x] + [col for e in evaluations for col in (e.y, e.dy)]
+    columns = [x] + [col for e in evaluations for col in (e.y, e.dy, *(() if e.d2y is None else (e.d2y,)))]
     for row in zip(*columns, strict=False):
         writer.writerow([_csv_cell(v) for v in row])
     return buffer.getvalue()
@@ -117,10 +119,15 @@ def evaluations_table(evaluations: Sequence[Evaluation]) -> Any:
         label = escape(terminal_safe(e.bound.label))
         table.add_column(label, justify="right")
         table.add_column(f"d {label}{suffix}", justify="right", style="cyan")
+        if e.d2y is not None:
+            second = "" if e.second_derivative_kind == "analytic" else " (numeric)"
+            table.add_column(f"d2 {label}{second}", justify="right", style="magenta")
     for i, x in enumerate(evaluations[0].x):
         cells = [short(x)]
         for e in evaluations:
             cells += [short(e.y[i], 10), short(e.dy[i], 10)]
+            if e.d2y is not None:
+                cells.append(short(e.d2y[i], 10))
         table.add_row(*cells)
     return table
 

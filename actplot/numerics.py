@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import math
 import sys
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -46,6 +47,9 @@ class Evaluation:
     derivative_kind: str
     #: How a numeric derivative was taken ("complex-step" or "central"); None when analytic.
     method: str | None = None
+    #: f''(x), when asked for (``order=2``), and whether it is declared ("analytic") or numeric.
+    d2y: np.ndarray | None = None
+    second_derivative_kind: str | None = None
 
 
 def linspace(lo: float, hi: float, num: int) -> np.ndarray:
@@ -177,7 +181,8 @@ def numeric_method(bound: BoundActivation) -> str:
     """
     f = bound
     try:
-        with np.errstate(all="ignore"), _limit(bound, "the numeric-derivative probe"):
+        with np.errstate(all="ignore"), _limit(bound, "the numeric-derivative probe"), warnings.catch_warnings():
+            warnings.simplefilter("error", np.exceptions.ComplexWarning)  # a cast to float: a refusal
             cs = _complex_step(f, _PROBE)
             cd = _central_difference(f, _PROBE)
         if np.all(np.isfinite(cs)) and np.allclose(cs, cd, rtol=1e-6, atol=1e-9):
@@ -194,6 +199,49 @@ def numeric_derivative(bound: BoundActivation, x: np.ndarray, method: str | None
     method = method or numeric_method(bound)
     step = _complex_step if method == "complex-step" else _central_difference
     return _checked(bound, "numeric derivative", lambda v: step(bound, v), x)
+
+
+def _second_difference(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray) -> np.ndarray:
+    # Fourth-order five-point stencil for f''; its step balances truncation (h^4) against
+    # rounding (eps / h^2): eps**(1/6) ~ 2.5e-3.
+    h = 2.5e-3 * np.clip(np.abs(x), 1.0, 10.0)
+    return (-f(x + 2 * h) + 16 * f(x + h) - 30 * f(x) + 16 * f(x - h) - f(x - 2 * h)) / (12 * h * h)
+
+
+def numeric_second_derivative(bound: BoundActivation, x: np.ndarray) -> np.ndarray:
+    """f''(x) for a declaration without one: the derivative of its declared f' (complex step where
+    f' allows it, else central differences), or the second difference of f when f' is numeric too."""
+    act = bound.activation
+    if act.derivative is None:
+        return _checked(bound, "numeric second derivative", lambda v: _second_difference(bound, v), x)
+    kwargs = bound.kwargs
+    derivative = act.derivative
+
+    def slope(v: np.ndarray) -> np.ndarray:
+        return np.asarray(derivative(v, **kwargs))
+
+    try:
+        with np.errstate(all="ignore"), _limit(bound, "the numeric second-derivative probe"), warnings.catch_warnings():
+            # an f' that casts its argument to float drops the imaginary part: that is a refusal
+            warnings.simplefilter("error", np.exceptions.ComplexWarning)
+            cs = _complex_step(slope, _PROBE)
+            cd = _central_difference(slope, _PROBE)
+        use_complex = bool(np.all(np.isfinite(cs)) and np.allclose(cs, cd, rtol=1e-6, atol=1e-9))
+    except PluginError:
+        raise
+    except Exception:
+        use_complex = False
+    step = _complex_step if use_complex else _central_difference
+    return _checked(bound, "numeric second derivative", lambda v: step(slope, v), x)
+
+
+def second_derivative_chunk(bound: BoundActivation, x: np.ndarray) -> np.ndarray:
+    """f''(x) in float64: the declared one, or numeric (see :func:`numeric_second_derivative`)."""
+    second = bound.activation.second_derivative
+    if second is None:
+        return numeric_second_derivative(bound, x)
+    kwargs = bound.kwargs
+    return _checked(bound, "second derivative", lambda v: second(v, **kwargs), x)
 
 
 def evaluate_chunk(bound: BoundActivation, x: np.ndarray, method: str | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -214,6 +262,7 @@ def evaluate(
     dtype: str = "float64",
     chunk: int = CHUNK,
     workers: int | None = None,
+    order: int = 1,
 ) -> Evaluation:
     """Values and derivatives of ``bound`` at ``x``, in cache-sized chunks.
 
@@ -228,6 +277,8 @@ def evaluate(
         results correctly rounded to it (see :mod:`actplot.rounding`).
     chunk, workers : int
         Chunk size, and threads for arrays of four chunks or more (default: the machine's cores).
+    order : int
+        1 for f and f'; 2 adds f'' (``Evaluation.d2y``).
 
     Returns
     -------
@@ -240,6 +291,9 @@ def evaluate(
     x64 = x_out.astype(np.float64)
     y: np.ndarray = np.empty(x64.shape, dtype=target)
     dy: np.ndarray = np.empty(x64.shape, dtype=target)
+    if order not in (1, 2):
+        raise UsageError(f"--order {order}: must be 1 (f and f') or 2 (f, f' and f'')")
+    d2y: np.ndarray | None = np.empty(x64.shape, dtype=target) if order == 2 else None
     method = None if bound.activation.derivative is not None else numeric_method(bound)
 
     def work(start: int) -> None:
@@ -251,11 +305,14 @@ def evaluate(
                 rounded = break_ties(bound, x64[part], y64, rounded, method, dtype)
             y[part] = rounded  # exactly representable: the cast does not round again
             dy[part] = round_to(dy64, dtype)
+            if d2y is not None:
+                d2y[part] = round_to(second_derivative_chunk(bound, x64[part]), dtype)
 
     starts = range(0, x64.size, chunk)
     # numpy releases the GIL inside ufuncs: chunks on all cores, each writing its own slice
     map_threads(work, starts, 1 if is_plugin(bound) or len(starts) < 4 else workers)
-    return Evaluation(bound, x_out, y, dy, bound.derivative_kind, method)
+    second_kind = bound.second_derivative_kind if order == 2 else None
+    return Evaluation(bound, x_out, y, dy, bound.derivative_kind, method, d2y, second_kind)
 
 
 #: Below this |x| a float64 result equal to f(0) + f'(0) x has dropped its Taylor remainder.

@@ -127,6 +127,8 @@ def check_declaration(act: Activation) -> str | None:
         return f"{act.name}: function is not callable"
     if act.derivative is not None and not callable(act.derivative):
         return f"{act.name}: derivative is not callable"
+    if act.second_derivative is not None and not callable(act.second_derivative):
+        return f"{act.name}: second_derivative is not callable"
     if act.family not in FAMILIES:
         return f"{act.name}: family {act.family!r} is not one of {', '.join(FAMILIES)}"
     seen = set()

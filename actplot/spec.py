@@ -39,6 +39,11 @@ class BoundActivation:
         """``"analytic"`` when the declaration gives f', else ``"numeric"``."""
         return "analytic" if self.activation.derivative is not None else "numeric"
 
+    @property
+    def second_derivative_kind(self) -> str:
+        """``"analytic"`` when the declaration gives f'', else ``"numeric"``."""
+        return "analytic" if self.activation.second_derivative is not None else "numeric"
+
     def field(self, name: str) -> Any:
         """A parameter-dependent declaration field at these parameters."""
         return self.activation.resolve_field(name, self.kwargs)

@@ -6,12 +6,14 @@ import math
 
 import numpy as np
 
-from actplot.activations.stable import exp_neg_square, horner
+from actplot.activations.stable import exp_neg_square, horner, two_prod, two_sum
 from actplot.declare import OutputRange, activation
 
 
 @activation(
     "identity",
+    second_derivative=lambda x: np.zeros_like(x),
+    second_derivative_formula=r"0",
     aliases=("linear",),
     family="linear",
     formula=r"x",
@@ -27,6 +29,8 @@ def identity(x):
 
 @activation(
     "binary_step",
+    second_derivative=lambda x: np.zeros_like(x),
+    second_derivative_formula=r"0\ (x \neq 0)",
     aliases=("heaviside", "step", "unit_step"),
     family="step",
     formula=r"1\ (x \geq 0),\quad 0\ (x < 0)",
@@ -50,8 +54,15 @@ def _exp(x):
         return np.exp(x)
 
 
+def _exp_overflowing(x):
+    with np.errstate(over="ignore"):  # inf above x = 709.78, where the true value exceeds the largest float
+        return np.exp(x)
+
+
 @activation(
     "exponential",
+    second_derivative=lambda x: _exp_overflowing(x),
+    second_derivative_formula=r"e^{x}",
     aliases=("exp",),
     family="exponential",
     formula=r"e^{x}",
@@ -73,8 +84,21 @@ def _gaussian_grad(x):
     return (-2.0 * xc * exp_neg_square(xc, 0.5)) * exp_neg_square(xc, 0.5)
 
 
+def _gaussian_curvature(x):
+    """2 (2x^2 - 1) e^(-x^2), with 2x^2 - 1 formed from the exact square (it vanishes at
+    +-1/sqrt 2, where a rounded x^2 would leave only its rounding error)."""
+    xc = np.clip(x, -40.0, 40.0)  # beyond, e^(-x^2) is 0 by far
+    hi, lo = two_prod(xc, xc)
+    s, e = two_sum(2.0 * hi, -1.0)
+    # e^(-x^2) as two halves: it is subnormal from |x| = 26.6, where 4x^2 e^(-x^2) is not
+    half = exp_neg_square(xc, 0.5)
+    return ((2.0 * (s + (e + 2.0 * lo))) * half) * half
+
+
 @activation(
     "gaussian",
+    second_derivative=_gaussian_curvature,
+    second_derivative_formula=r"2(2x^{2} - 1)\,e^{-x^{2}}",
     aliases=("gauss", "rbf"),
     family="radial",
     formula=r"e^{-x^{2}}",
@@ -91,6 +115,8 @@ def gaussian(x):
 
 @activation(
     "sinusoid",
+    second_derivative=lambda x: -np.sin(x),
+    second_derivative_formula=r"-\sin x",
     aliases=("sin", "sine"),
     family="periodic",
     formula=r"\sin x",
@@ -164,8 +190,15 @@ def _bent_parts(x):
     return h, x * (x / (h + 1.0))
 
 
+def _bent_identity_curvature(x):
+    r = 1.0 / np.hypot(x, 1.0)  # 1/(x^2+1)^(1/2) without overflow; cubed as a product
+    return 0.5 * r * r * r
+
+
 @activation(
     "bent_identity",
+    second_derivative=_bent_identity_curvature,
+    second_derivative_formula=r"\frac{1}{2(x^{2}+1)^{3/2}}",
     family="linear",
     formula=r"\frac{\sqrt{x^{2}+1}-1}{2} + x",
     # 0.5 * (x / h), not x / (2h): 2h overflows at |x| = 1e308, where f' is 1.5 or 0.5

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from actplot.activations.stable import sigmoid, two_prod
+from actplot.activations.stable import sigmoid, sigmoid_grad, two_prod
 from actplot.declare import OutputRange, Param, activation
 
 # SELU's constants as PyTorch spells them (float64 literals of Klambauer et al.'s values).
@@ -22,6 +22,8 @@ def _elu(x, alpha):
 
 @activation(
     "elu",
+    second_derivative=lambda x, alpha: np.where(x < 0, alpha * np.exp(np.minimum(x, 0.0)), 0.0),
+    second_derivative_formula=r"\alpha e^{x}\ (x < 0),\quad 0\ (x \geq 0;\ \text{at 0 as PyTorch's double backward})",
     params=[Param("alpha", 1.0, "the value approached as x -> -inf is -alpha", minimum=0.0)],
     family="exponential",
     formula=r"x\ (x > 0),\quad \alpha(e^{x}-1)\ (x \leq 0)",
@@ -40,6 +42,8 @@ def elu(x, alpha):
 
 @activation(
     "selu",
+    second_derivative=lambda x: np.where(x < 0, SELU_SCALE * SELU_ALPHA * np.exp(np.minimum(x, 0.0)), 0.0),
+    second_derivative_formula=r"\lambda\alpha e^{x}\ (x < 0),\quad 0\ (x \geq 0;\ \text{at 0 as PyTorch})",
     aliases=("scaled_elu",),
     family="exponential",
     formula=r"\lambda x\ (x > 0),\quad \lambda\alpha(e^{x}-1)\ (x \leq 0)",
@@ -58,8 +62,15 @@ def selu(x):
         return np.where(x > 0, SELU_SCALE * x, (SELU_SCALE * SELU_ALPHA) * np.expm1(np.minimum(x, 0.0)))
 
 
+def _celu_curvature(x, alpha):
+    q, q_lo = _quotient(np.minimum(x, 0.0), alpha)
+    return np.where(x < 0, np.exp(q) * (1.0 + q_lo) / alpha, 0.0)  # 0 at 0, as PyTorch
+
+
 @activation(
     "celu",
+    second_derivative=_celu_curvature,
+    second_derivative_formula=r"\frac{1}{\alpha} e^{x/\alpha}\ (x < 0),\quad 0\ (x \geq 0)",
     params=[Param("alpha", 1.0, "scale of the negative side; -alpha is the lower asymptote", positive=True)],
     family="exponential",
     formula=r"x\ (x > 0),\quad \alpha(e^{x/\alpha}-1)\ (x \leq 0)",
@@ -121,6 +132,13 @@ def _celu(x, alpha):
     return np.where(x > 0, x, alpha * (np.expm1(q) + np.exp(q) * q_lo))
 
 
+def _softplus_curvature(x, beta, threshold):
+    z, z_lo = _product(x, beta)
+    # beta sigma'(z + lo) = beta sigma'(z) (1 - lo tanh(z/2)) to first order
+    exact = beta * sigmoid_grad(z) * (1.0 - z_lo * np.tanh(0.5 * z))
+    return exact if threshold is None else np.where(z > threshold, 0.0, exact)
+
+
 def _celu_grad(x, alpha):
     q, q_lo = _quotient(np.minimum(x, 0.0), alpha)
     return np.where(x > 0, 1.0, np.exp(q) * (1.0 + q_lo))
@@ -128,6 +146,8 @@ def _celu_grad(x, alpha):
 
 @activation(
     "softplus",
+    second_derivative=_softplus_curvature,
+    second_derivative_formula=r"\beta\,\sigma(\beta x)\,\sigma(-\beta x)",
     aliases=("smooth_relu",),
     params=[
         Param("beta", 1.0, "sharpness: (1/beta) log(1 + exp(beta x))", positive=True),
@@ -157,6 +177,8 @@ def softplus(x, beta, threshold):
 
 @activation(
     "squareplus",
+    second_derivative=lambda x, b: _squareplus_curvature(x, b),
+    second_derivative_formula=r"\frac{b}{2 (x^{2} + b)^{3/2}}",
     params=[Param("b", 4.0, "curvature near 0 (b = 0 gives ReLU)", minimum=0.0)],
     family="exponential",
     formula=r"\frac{x + \sqrt{x^{2} + b}}{2}",
@@ -183,6 +205,13 @@ def _squareplus_parts(x, b):
         return r, np.where(x < 0, r - x, 1.0)
 
 
+def _squareplus_curvature(x, b):
+    r, _gap = _squareplus_parts(x, b)
+    safe = np.where(r == 0, 1.0, r)
+    # b / (2 r^3) as products, so that r^3 cannot overflow where the result is still a float
+    return np.where(r == 0, 0.0, ((0.5 * b / safe) / safe) / safe)
+
+
 def _squareplus_grad(x, b):
     r, gap = _squareplus_parts(x, b)
     safe = np.where(r == 0, 1.0, r)
@@ -194,6 +223,8 @@ def _squareplus_grad(x, b):
 
 @activation(
     "sparse_plus",
+    second_derivative=lambda x: np.where((x > -1) & (x < 1), 0.5, 0.0),
+    second_derivative_formula=r"\frac{1}{2}\ (|x| < 1),\quad 0\ \text{otherwise}",
     aliases=("sparseplus",),
     family="exponential",
     formula=r"0\ (x \leq -1),\quad \frac{(x+1)^{2}}{4}\ (|x| < 1),\quad x\ (x \geq 1)",
@@ -211,6 +242,15 @@ def sparse_plus(x):
     return np.where(x <= -1, 0.0, np.where(x >= 1, x, 0.25 * u * u))
 
 
+def _isr_curvature(x, alpha):
+    """-3 alpha x (1 + alpha x^2)^(-5/2), as -3 alpha (x w) w^4 with w = (1 + alpha x^2)^(-1/2):
+    x w is of order one and w^4 stays a float where w^5 alone would underflow."""
+    xc, t = _isr_parts(x, alpha)
+    w = 1.0 / np.sqrt(t)
+    w2 = w * w
+    return (-3.0 * alpha) * (xc * w) * w2 * w2
+
+
 def _isr_parts(x, alpha):
     xc = np.clip(x, -1e150, 1e150)
     return xc, 1.0 + alpha * xc * xc
@@ -218,6 +258,8 @@ def _isr_parts(x, alpha):
 
 @activation(
     "isrlu",
+    second_derivative=lambda x, alpha: np.where(x < 0, _isr_curvature(x, alpha), 0.0),
+    second_derivative_formula=r"-3\alpha x (1 + \alpha x^{2})^{-5/2}\ (x < 0),\quad 0\ (x \geq 0)",
     aliases=("inverse_square_root_linear_unit",),
     params=[Param("alpha", 1.0, "the lower asymptote is -1/sqrt(alpha)", positive=True)],
     family="exponential",

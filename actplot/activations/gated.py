@@ -8,10 +8,12 @@ import numpy as np
 
 from actplot.activations.stable import (
     SQRT_2_OVER_PI,
+    exp_dd,
     gelu_grad,
     near_root,
     sech2,
     sigmoid,
+    sigmoid_grad,
     times_normal_cdf,
     times_sigmoid,
     two_prod,
@@ -163,6 +165,38 @@ def _silu_grad(x, beta=1.0, beta_lo=0.0):
     return near_root(z, direct, "silu", z_lo)
 
 
+#: Beyond |beta x| = 600 the curvature is e^-|z| (2 - |z|) times beta, applied in two halves.
+_SILU_DEEP = 600.0
+
+
+def _silu_curvature(x, beta=1.0, beta_lo=0.0):
+    """beta silu''(z) at z = beta x: beta sigma'(z) (2 - z tanh(z/2)).
+
+    The bracket is even in z and vanishes at |z| = 2.3994 (silu's inflection points), where its
+    terms cancel: with a = |z| it is ((2 - a) + (2 + a) e^-a) / (1 + e^-a), the numerator formed
+    in double-double from e^-a in double-double, so it keeps its digits at the root too."""
+    z, z_lo = _scaled(x, beta, beta_lo)
+    a = np.minimum(np.abs(z), 745.0)
+    e, e_lo = exp_dd(-a)
+    two = np.full_like(a, 2.0)
+    plus, plus_lo = two_sum(two, a)
+    p, p_lo = two_prod(plus, e)
+    p_lo = p_lo + plus * e_lo + plus_lo * e
+    minus, minus_lo = two_sum(two, -a)
+    total, total_lo = two_sum(minus, p)
+    bracket = (total + (total_lo + minus_lo + p_lo)) / (1.0 + e)
+    # the low part of beta x, to first order: d bracket / dz = -tanh(z/2) - (z/2) sech^2(z/2)
+    bracket = bracket + z_lo * (-np.tanh(0.5 * z) - 0.5 * z * sech2(0.5 * z))
+    # sigma'(z + lo) = sigma'(z) (1 - lo tanh(z/2)) to first order
+    near = beta * sigmoid_grad(z) * (1.0 - z_lo * np.tanh(0.5 * z)) * bracket
+    # far out sigma'(z) ~ e^-|z| is subnormal while the product is not: two halves, and the
+    # low part of beta x in the exponent (e^-|z + lo| = e^-|z| (1 - sign(z) lo))
+    ad = np.where(np.abs(z) > _SILU_DEEP, np.minimum(np.abs(z), 800.0), 0.0)
+    half = np.exp(-0.5 * ad)
+    deep = ((beta * (2.0 - ad) * (1.0 - np.sign(z) * z_lo)) * half) * half
+    return np.where(np.abs(z) > _SILU_DEEP, np.where(np.abs(z) > 800.0, 0.0, deep), near)
+
+
 def _silu(x, beta=1.0, beta_lo=0.0):
     z, z_lo = _scaled(x, beta, beta_lo)
     return times_sigmoid(x * (1.0 + z_lo * sigmoid(-z)), z)
@@ -170,6 +204,8 @@ def _silu(x, beta=1.0, beta_lo=0.0):
 
 @activation(
     "silu",
+    second_derivative=_silu_curvature,
+    second_derivative_formula=r"\beta\,\sigma(\beta x)\sigma(-\beta x)\,(2 - \beta x \tanh(\beta x / 2))",
     aliases=("swish", "swish1"),
     params=[Param("beta", 1.0, "swish's β: x σ(βx) (Ramachandran et al. 2017); 1 is SiLU, PyTorch's", positive=True)],
     family="gated",
@@ -213,6 +249,8 @@ def mish(x):
 
 @activation(
     "hardswish",
+    second_derivative=lambda x: np.where((x > -3) & (x < 3), 1.0 / 3.0, 0.0),
+    second_derivative_formula=r"\frac{1}{3}\ (|x| < 3),\quad 0\ \text{otherwise (at } \pm 3 \text{ too, PyTorch)}",
     aliases=("hard_swish", "hard_silu"),
     family="gated",
     formula=r"x\,\frac{\mathrm{relu6}(x + 3)}{6}",

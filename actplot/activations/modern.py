@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from actplot.activations.gated import _silu, _silu_grad
+from actplot.activations.gated import _silu, _silu_curvature, _silu_grad
 from actplot.activations.stable import (
     INV_SQRT_2PI,
     exp_dd,
@@ -40,6 +40,8 @@ QUICK_GELU_LO = 4.263256414560601e-17  # 1.702 - float64(1.702) (mpmath)
 
 @activation(
     "quick_gelu",
+    second_derivative=lambda x: _silu_curvature(x, QUICK_GELU, QUICK_GELU_LO),
+    second_derivative_formula=r"1.702\,\sigma'(1.702x)\,(2 - 1.702x\tanh(0.851x))",
     family="gated",
     formula=r"x\,\sigma(1.702\,x)",
     derivative=lambda x: _silu_grad(x, QUICK_GELU, QUICK_GELU_LO),
@@ -63,6 +65,8 @@ def _relu2_grad(x):
 
 @activation(
     "relu2",
+    second_derivative=lambda x: np.where(x > 0, 2.0, 0.0),
+    second_derivative_formula=r"2\ (x > 0),\quad 0\ (x \leq 0)",
     aliases=("squared_relu",),
     family="rectifier",
     formula=r"\max(0, x)^{2}",
@@ -103,6 +107,8 @@ def _star_relu_grad(x, scale):
 
 @activation(
     "star_relu",
+    second_derivative=lambda x, scale, bias: np.where(x > 0, 2.0 * scale, 0.0),
+    second_derivative_formula=r"2s\ (x > 0),\quad 0\ (x \leq 0)",
     aliases=("starrelu",),
     params=[
         Param("scale", 0.8944, "s in s relu(x)^2 + b (MetaFormer's initial value)"),
@@ -134,6 +140,8 @@ def _smelu(x, beta):
 
 @activation(
     "smelu",
+    second_derivative=lambda x, beta: np.where((x > -beta) & (x < beta), 0.5 / beta, 0.0),
+    second_derivative_formula=r"\frac{1}{2\beta}\ (|x| < \beta),\quad 0\ \text{otherwise}",
     params=[Param("beta", 1.0, "half-width of the quadratic piece", positive=True)],
     family="rectifier",
     formula=r"0\ (x \leq -\beta),\quad \frac{(x + \beta)^{2}}{4\beta}\ (|x| < \beta),\quad x\ (x \geq \beta)",
@@ -257,8 +265,21 @@ def _laplace_grad(x, mu, sigma):
     return np.where(np.abs(t) > 37.0, (scale * quarter) * quarter, scale * exp_neg_square(t, 0.5))
 
 
+def _laplace_curvature(x, mu, sigma):
+    t, t_lo = _laplace_argument(x, mu, sigma)
+    # -(t + lo) phi(t + lo) / sigma^2 = -phi(t) (t + lo (1 - t^2)) / sigma^2 to first order; it
+    # vanishes at t = 0 (x = mu), where t itself is exact, so no cancellation
+    tc = np.clip(t, -60.0, 60.0)  # beyond |t| = 39, t phi(t) is 0 by far
+    factor = -(tc + t_lo * (1.0 - tc * tc)) * (INV_SQRT_2PI / sigma) / sigma
+    quarter = exp_neg_square(tc, 0.25)
+    inside = np.where(np.abs(tc) > 37.0, (factor * quarter) * quarter, factor * exp_neg_square(tc, 0.5))
+    return np.where(np.abs(t) >= 60.0, 0.0, inside)
+
+
 @activation(
     "laplace",
+    second_derivative=_laplace_curvature,
+    second_derivative_formula=r"-\frac{t\,\varphi(t)}{\sigma^{2}},\quad t = \frac{x - \mu}{\sigma}",
     params=[
         Param("mu", MEGA_MU, "centre: f(mu) = 1/2 (MEGA's sqrt(1/2))"),
         Param("sigma", MEGA_SIGMA, "width (MEGA's sqrt(1/(4 pi)))", positive=True),
@@ -537,6 +558,13 @@ def _xielu_grad(x, alpha_p, alpha_n, beta, eps):
     return np.where(x > 0, upper, lower)
 
 
+def _xielu_curvature(x, alpha_p, alpha_n, beta, eps):
+    # twice differentiating min(x, eps): torch.minimum's half gradient at the tie, squared
+    lower = np.where(x < eps, alpha_n * np.exp(np.minimum(x, eps)), 0.0)
+    lower = np.where(x == eps, 0.25 * alpha_n * math.exp(eps), lower)
+    return np.where(x > 0, 2.0 * alpha_p, lower)
+
+
 def _xielu_range(alpha_p, alpha_n, beta, eps):
     at_zero = alpha_n * math.expm1(eps)  # f(0), the clamped branch; f -> 0 from the right
     if beta > alpha_n:
@@ -552,6 +580,8 @@ def _xielu_range(alpha_p, alpha_n, beta, eps):
 
 @activation(
     "xielu",
+    second_derivative=_xielu_curvature,
+    second_derivative_formula=r"2\alpha_p\ (x > 0),\quad \alpha_n e^{x}\ (x < \epsilon),\quad 0\ (\epsilon < x \leq 0)",
     family="exponential",
     params=[
         Param("alpha_p", 0.8, "curvature of the quadratic for x > 0 (learnable, initial value)", positive=True),

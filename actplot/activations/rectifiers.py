@@ -17,8 +17,15 @@ def _step(condition) -> np.ndarray:
     return np.where(condition, 1.0, 0.0)
 
 
+def _piecewise_linear(x, **_params):
+    """f'' of a piecewise-linear function: 0, at the kinks too (PyTorch's double backward)."""
+    return np.zeros_like(x)
+
+
 @activation(
     "relu",
+    second_derivative=_piecewise_linear,
+    second_derivative_formula=r"0\ \text{(PyTorch double backward: 0 at the kinks too)}",
     aliases=("rectifier", "rectified_linear_unit"),
     family="rectifier",
     formula=r"\max(0, x)",
@@ -37,6 +44,8 @@ def relu(x):
 
 @activation(
     "relu6",
+    second_derivative=_piecewise_linear,
+    second_derivative_formula=r"0\ \text{(PyTorch double backward: 0 at the kinks too)}",
     aliases=("relu_6", "clipped_relu"),
     family="rectifier",
     formula=r"\min(\max(0, x), 6)",
@@ -85,6 +94,8 @@ def _threshold_range(threshold: float, value: float) -> str:
 
 @activation(
     "leaky_relu",
+    second_derivative=_piecewise_linear,
+    second_derivative_formula=r"0\ \text{(PyTorch double backward: 0 at the kinks too)}",
     aliases=("lrelu", "leakyrelu"),
     params=[Param("negative_slope", 0.01, "slope for x < 0 (PyTorch and JAX 0.01; Keras and TF 0.2)")],
     family="rectifier",
@@ -104,6 +115,8 @@ def leaky_relu(x, negative_slope):
 
 @activation(
     "prelu",
+    second_derivative=_piecewise_linear,
+    second_derivative_formula=r"0\ \text{(PyTorch double backward: 0 at the kinks too)}",
     aliases=("parametric_relu",),
     params=[Param("init", 0.25, "the learnable slope a for x < 0 (nn.PReLU's initial value)")],
     family="rectifier",
@@ -124,6 +137,8 @@ def prelu(x, init):
 
 @activation(
     "rrelu",
+    second_derivative=_piecewise_linear,
+    second_derivative_formula=r"0\ \text{(PyTorch double backward: 0 at the kinks too)}",
     aliases=("randomized_leaky_relu",),
     params=[
         Param("lower", 0.125, "lower bound of the random slope", minimum=0.0),
@@ -149,6 +164,8 @@ def rrelu(x, lower, upper):
 
 @activation(
     "hardtanh",
+    second_derivative=_piecewise_linear,
+    second_derivative_formula=r"0\ \text{(PyTorch double backward: 0 at the kinks too)}",
     aliases=("hard_tanh",),
     params=[Param("min_val", -1.0, "lower clip value"), Param("max_val", 1.0, "upper clip value")],
     family="rectifier",
@@ -169,6 +186,8 @@ def hardtanh(x, min_val, max_val):
 
 @activation(
     "hardshrink",
+    second_derivative=_piecewise_linear,
+    second_derivative_formula=r"0\ \text{(PyTorch double backward: 0 at the kinks too)}",
     aliases=("hard_shrink",),
     params=[Param("lambd", 0.5, "half-width of the zeroed band", minimum=0.0)],
     family="shrinkage",
@@ -188,6 +207,8 @@ def hardshrink(x, lambd):
 
 @activation(
     "softshrink",
+    second_derivative=_piecewise_linear,
+    second_derivative_formula=r"0\ \text{(PyTorch double backward: 0 at the kinks too)}",
     aliases=("soft_shrink",),
     params=[Param("lambd", 0.5, "half-width of the zeroed band", minimum=0.0)],
     family="shrinkage",
@@ -207,6 +228,8 @@ def softshrink(x, lambd):
 
 @activation(
     "threshold",
+    second_derivative=_piecewise_linear,
+    second_derivative_formula=r"0\ \text{(PyTorch double backward: 0 at the kinks too)}",
     aliases=("thresholded_relu",),
     params=[
         Param("threshold", 1.0, "inputs at or below it are replaced (torch requires it; 1 as Keras 2)"),

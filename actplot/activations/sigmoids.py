@@ -6,13 +6,15 @@ import math
 
 import numpy as np
 
-from actplot.activations.stable import horner, sech2, sigmoid_grad
+from actplot.activations.stable import horner, sech2, sigmoid_grad, two_prod, two_sum
 from actplot.activations.stable import sigmoid as _sigmoid
 from actplot.declare import OutputRange, Param, activation
 
 
 @activation(
     "sigmoid",
+    second_derivative=lambda x: -sigmoid_grad(x) * np.tanh(0.5 * x),
+    second_derivative_formula=r"-\sigma(x)\sigma(-x)\tanh(x/2)",
     aliases=("logistic", "expit"),
     family="sigmoid",
     formula=r"\frac{1}{1 + e^{-x}}",
@@ -32,6 +34,8 @@ def sigmoid(x):
 
 @activation(
     "tanh",
+    second_derivative=lambda x: -2.0 * np.tanh(x) * sech2(x),
+    second_derivative_formula=r"-2\tanh x\,\mathrm{sech}^{2}x",
     aliases=("hyperbolic_tangent",),
     family="sigmoid",
     formula=r"\tanh x",
@@ -57,8 +61,19 @@ def _arctan_grad(x):
     return np.where(a < 1e150, 1.0 / (1.0 + small * small), (1.0 / big) / big)
 
 
+def _arctan_curvature(x):
+    """-2x / (1 + x^2)^2, dividing twice so the square cannot overflow (it would from |x| = 1e77,
+    where the result, -2/x^3, is still a normal float)."""
+    with np.errstate(over="ignore"):  # 1 + x^2 = inf from |x| = 1.3e154, where the result is 0
+        u = 1.0 + x * x
+    with np.errstate(over="ignore", invalid="ignore"):  # -2x overflows at 9e307, where u is inf
+        return np.where(np.isinf(u), 0.0, (-2.0 * x / u) / u)
+
+
 @activation(
     "arctan",
+    second_derivative=_arctan_curvature,
+    second_derivative_formula=r"-\frac{2x}{(1 + x^{2})^{2}}",
     aliases=("atan",),
     family="sigmoid",
     formula=r"\arctan x",
@@ -73,8 +88,15 @@ def arctan(x):
     return np.arctan(x)
 
 
+def _softsign_curvature(x):
+    r = 1.0 / (1.0 + np.abs(x))  # the cube as a product: no overflow where the result is a float
+    return -2.0 * np.sign(x) * (r * r * r)
+
+
 @activation(
     "softsign",
+    second_derivative=lambda x: _softsign_curvature(x),
+    second_derivative_formula=r"-\frac{2\,\mathrm{sign}(x)}{(1 + |x|)^{3}}\ \text{(0 at 0, PyTorch)}",
     aliases=("soft_sign", "elliott"),
     family="sigmoid",
     formula=r"\frac{x}{1 + |x|}",
@@ -93,6 +115,8 @@ def softsign(x):
 
 @activation(
     "hardsigmoid",
+    second_derivative=lambda x: np.zeros_like(x),
+    second_derivative_formula=r"0",
     aliases=("hard_sigmoid",),
     family="sigmoid",
     formula=r"\min(\max(0, \frac{x+3}{6}), 1)",
@@ -114,6 +138,8 @@ def hardsigmoid(x):
 
 @activation(
     "logsigmoid",
+    second_derivative=lambda x: -sigmoid_grad(x),
+    second_derivative_formula=r"-\sigma(x)\sigma(-x)",
     aliases=("log_sigmoid",),
     family="sigmoid",
     formula=r"\log \sigma(x) = -\log(1 + e^{-x})",
@@ -129,6 +155,8 @@ def logsigmoid(x):
 
 @activation(
     "sparse_sigmoid",
+    second_derivative=lambda x: np.zeros_like(x),
+    second_derivative_formula=r"0",
     family="sigmoid",
     formula=r"\frac{1}{2}\,\mathrm{clip}(x + 1, 0, 2)",
     derivative=lambda x: np.where((x > -1) & (x < 1), 0.5, 0.0),
@@ -144,8 +172,25 @@ def sparse_sigmoid(x):
     return np.where(x <= -1, 0.0, np.where(x >= 1, 1.0, 0.5 * (x + 1.0)))
 
 
+def _isru_curvature(x, alpha):
+    """-3 alpha x w^5 with w = (1 + alpha x^2)^(-1/2), as -3 alpha (x w) w^4 (see isrlu)."""
+    # u = 1 + alpha x^2 as a double-double (|x| <= 1e150: beyond, the result is 0 by far), then
+    # x u^(-5/2) = (x / u) u^(-3/2): each factor a float where u^(-5/2) alone would underflow
+    xc = np.clip(x, -1e150, 1e150)
+    ax, ax_lo = two_prod(np.full_like(xc, alpha), np.abs(xc))
+    t, t_lo = two_prod(ax, np.abs(xc))
+    t_lo = t_lo + ax_lo * np.abs(xc)
+    u, u_lo = two_sum(np.ones_like(xc), t)
+    u_lo = u_lo + t_lo
+    with np.errstate(over="ignore"):
+        inner = (xc / u) * np.power(u, -1.5) * (1.0 - 2.5 * (u_lo / u))
+    return np.where(np.abs(x) > 1e150, 0.0, (-3.0 * alpha) * inner)
+
+
 @activation(
     "isru",
+    second_derivative=_isru_curvature,
+    second_derivative_formula=r"-3\alpha x (1 + \alpha x^{2})^{-5/2}",
     aliases=("inverse_square_root_unit",),
     params=[Param("alpha", 1.0, "the asymptotes are ±1/sqrt(alpha)", positive=True)],
     family="sigmoid",
@@ -173,6 +218,8 @@ def _alpha_x2(x, alpha):
 
 @activation(
     "sqnl",
+    second_derivative=lambda x: np.where(np.abs(x) > 2, 0.0, -0.5 * np.sign(x)),
+    second_derivative_formula=r"-\frac{\mathrm{sign}(x)}{2}\ (|x| \leq 2),\quad 0\ \text{otherwise}",
     aliases=("square_nonlinearity",),
     family="sigmoid",
     formula=r"\mathrm{sign}(x)\ (|x| > 2),\quad x - \mathrm{sign}(x)\frac{x^{2}}{4}\ \text{otherwise}",
@@ -269,6 +316,8 @@ def _tanhshrink(x):
 
 @activation(
     "tanhshrink",
+    second_derivative=lambda x: 2.0 * np.tanh(x) * sech2(x),
+    second_derivative_formula=r"2\tanh x\,\mathrm{sech}^{2}x",
     aliases=("tanh_shrink",),
     family="shrinkage",
     formula=r"x - \tanh x",

@@ -62,6 +62,8 @@ def _sparsemax_jacobian(v):
 
 @activation(
     "softmax",
+    second_derivative=lambda x: -sigmoid_grad(x) * np.tanh(0.5 * x),
+    second_derivative_formula=r"\text{(the view's)}\ -\sigma(x)\sigma(-x)\tanh(x/2)",
     aliases=("softargmax",),
     family="softmax",
     formula=r"\frac{e^{x_i}}{\sum_j e^{x_j}}",
@@ -81,6 +83,8 @@ def softmax(x):
 
 @activation(
     "log_softmax",
+    second_derivative=lambda x: -sigmoid_grad(x),
+    second_derivative_formula=r"\text{(the view's)}\ -\sigma(x)\sigma(-x)",
     aliases=("logsoftmax",),
     family="softmax",
     formula=r"x_i - \log\sum_j e^{x_j}",
@@ -99,6 +103,8 @@ def log_softmax(x):
 
 @activation(
     "softmin",
+    second_derivative=lambda x: sigmoid_grad(x) * np.tanh(0.5 * x),
+    second_derivative_formula=r"\text{(the view's)}\ \sigma(x)\sigma(-x)\tanh(x/2)",
     family="softmax",
     formula=r"\frac{e^{-x_i}}{\sum_j e^{-x_j}}",
     derivative=lambda x: -sigmoid_grad(x),
@@ -116,6 +122,8 @@ def softmin(x):
 
 @activation(
     "sparsemax",
+    second_derivative=lambda x: np.zeros_like(x),
+    second_derivative_formula=r"\text{(the view's)}\ 0",
     family="softmax",
     formula=r"\arg\min_{p \in \Delta} \|p - x\|^{2}",
     derivative=lambda x: np.where((x > -1) & (x < 1), 0.5, 0.0),
