@@ -79,6 +79,13 @@ class Analysis:
     stationary_points: tuple[float, ...]
     derivative: str
     non_finite: int
+    #: f'': its largest magnitude and where, the regions where f'' > 0 (convex) and < 0
+    #: (concave), found like every region (independent of the grid), and how f'' was obtained
+    max_abs_curvature: float = math.nan
+    argmax_abs_curvature: float = math.nan
+    convex: tuple[Interval, ...] = ()
+    concave: tuple[Interval, ...] = ()
+    second_derivative: str = "analytic"
     distinct_outputs: int = 0
 
 
@@ -192,6 +199,12 @@ class _Evaluator:
     def at(self, t: float) -> tuple[float, float]:
         y, dy = self.rounded(np.array([t]))
         return float(y[0]), float(dy[0])
+
+    def curvature(self, x: np.ndarray) -> np.ndarray:
+        from actplot.numerics import second_derivative_chunk
+
+        with np.errstate(all="ignore"):
+            return round_to(second_derivative_chunk(self.bound, np.asarray(x, dtype=np.float64)), self.dtype)
 
 
 def _states(dy: np.ndarray, tau: float) -> np.ndarray:
@@ -564,6 +577,7 @@ def analyze(
                 close = abs(value - grad_max.value) <= 1e-9 * abs(grad_max.value)
                 if (close or value > grad_max.value) and at_p < value * (1 - 1e-9):
                     grad_max.value, grad_max.x, attained = max(value, grad_max.value), p, False
+    curvature = _curvature(ev, probes, lo, hi, singular)
     distinct = _distinct_outputs(ev, probes, y, (lo, hi), tuple(float(p) for p in bound.field("jumps")))
     moments = _gaussian_moments(bound)
     rms = math.sqrt(moments[1]) if moments[1] > 0 else 0.0
@@ -606,7 +620,92 @@ def analyze(
         derivative=bound.derivative_kind,
         non_finite=non_finite,
         distinct_outputs=distinct,
+        max_abs_curvature=curvature[0],
+        argmax_abs_curvature=curvature[1],
+        convex=curvature[2],
+        concave=curvature[3],
+        second_derivative=bound.second_derivative_kind,
     )
+
+
+def _curvature(
+    ev: _Evaluator, probes: np.ndarray, lo: float, hi: float, singular: tuple[float, ...]
+) -> tuple[float, float, tuple[Interval, ...], tuple[Interval, ...]]:
+    """max |f''| and where, and the convex (f'' > 0) and concave (f'' < 0) regions: sign changes
+    of f'' on the probes refined to adjacent floats, as the other regions are; f'' == 0 (a
+    linear piece) is neither, and an isolated point of either sign (a kink's value) is dropped."""
+    d2 = ev.curvature(probes)
+    magnitude = np.where(np.isfinite(d2), np.abs(d2), -1.0)
+    best = _Extreme()
+    best.offer(magnitude, probes, larger=True)
+
+    def curvature_magnitude(t: np.ndarray) -> np.ndarray:
+        v = np.abs(ev.curvature(t))
+        return np.where(np.isfinite(v), v, -1.0)
+
+    best = _refined_extreme(curvature_magnitude, probes, best, True, lo, hi)
+
+    def sign_at(points: np.ndarray) -> np.ndarray:
+        return np.sign(np.nan_to_num(ev.curvature(points))).astype(int)
+
+    states = np.sign(np.nan_to_num(d2)).astype(int)
+    changes: list[tuple[float, int]] = []
+    for left, right, old, new in regions.transitions(probes, states):
+        found = regions.changes_in_cell(sign_at, left, right, old, new)
+        if found[-1][1] != new:  # a noisy (numeric) f'' flipping more often than the cell allows
+            found.append((right, new))
+        changes += found
+    width = hi - lo
+    point_width = POINT_WIDTH * width
+
+    def kind(state: int) -> tuple[Interval, ...]:
+        runs = _drop_points(regions.runs(int(states[0]), changes, lo, hi, state), point_width)
+        return tuple(_snap_to_zero(_snap_adjacent(r, singular)) for r in runs)
+
+    value = best.value if best.value >= 0 else math.nan
+    argmax = best.x
+    if math.isfinite(value) and value > 0:
+        # a smooth maximum: |f''| rounds to its largest value on a run of floats around it
+        # (gelu'' for |x| < 1e-8); the middle of that run is the maximum, not its first float
+        top = value - 4 * math.ulp(value)
+
+        def at_top(points: np.ndarray) -> np.ndarray:
+            return (curvature_magnitude(points) >= top).astype(int)
+
+        top_states = (magnitude >= top).astype(int)
+        top_runs = regions.runs(int(top_states[0]), regions.boundaries(at_top, probes, top_states), lo, hi, 1)
+        for run in top_runs:
+            if run.lo <= best.x <= run.hi and run.width < 1e-6 * width:
+                argmax = 0.5 * run.lo + 0.5 * run.hi
+    argmax = 0.0 if abs(argmax) < TINY else argmax
+    return value, argmax, kind(1), kind(-1)
+
+
+#: A region's end or an extreme this close to 0 is at 0 (f'' of an odd function changes sign
+#: between the floats -5e-324 and 5e-324; 0 itself has f'' = 0 and belongs to neither side).
+TINY = 1e-300
+
+
+def _snap_adjacent(run: Interval, singular: tuple[float, ...]) -> Interval:
+    """An end on a kink, or one float beside it, is that kink (open when the kink's own value,
+    PyTorch's convention, is not in the run): sparse_plus is convex on (-1, 1)."""
+    lo, hi, lo_open, hi_open = run.lo, run.hi, run.lo_open, run.hi_open
+    for p in singular:
+        if lo == p or lo == float(np.nextafter(p, np.inf)):
+            lo, lo_open = p, lo != p
+        if hi == p or hi == float(np.nextafter(p, -np.inf)):
+            hi, hi_open = p, hi != p
+    return Interval(lo, hi, lo_open, hi_open)
+
+
+def _snap_to_zero(run: Interval) -> Interval:
+    lo_zero, hi_zero = abs(run.lo) < TINY and run.lo != 0, abs(run.hi) < TINY and run.hi != 0
+    if not (lo_zero or hi_zero):
+        return run
+    return Interval(
+        0.0 if lo_zero else run.lo, 0.0 if hi_zero else run.hi,
+        True if lo_zero else run.lo_open, True if hi_zero else run.hi_open,
+    )  # fmt: skip
 
 
 def _distinct_outputs(

@@ -900,6 +900,7 @@ def has_display() -> bool:
 @click.option("--style", metavar="NAME_OR_FILE", help="A matplotlib style name or .mplstyle file.")
 @click.option("--show", is_flag=True, help="Open a window (needs a display) instead of writing a file.")
 @click.option("--slices", is_flag=True, help="Gated units: add a panel of f(a, b) against b at fixed a.")
+@ORDER_OPTION
 @click.option("--terminal", is_flag=True, help="Draw in the terminal with braille characters (no file).")
 @DTYPE_OPTION
 @AGAINST_OPTION
@@ -922,14 +923,16 @@ def plot_command(
     style: str | None,
     show: bool,
     slices: bool,
+    order: int,
     terminal: bool,
     dtype: str,
     against: str | None,
 ) -> None:
     """Draw activations and their derivatives to a PNG, SVG or PDF file.
 
-    f is solid and f' dashed in the same colour; dots on f' mark the value at a kink (PyTorch's
-    autograd convention). Lines break at jumps, and the grid includes every declared kink.
+    f is solid, f' dashed and (with --order 2) f'' dotted in the same colour; dots on f' mark the
+    value at a kink (PyTorch's autograd convention), and f'' breaks at each kink, where it jumps.
+    Lines break at jumps, and the grid includes every declared kink.
 
     \b
     Examples:
@@ -937,6 +940,7 @@ def plot_command(
       actplot plot elu --sweep alpha=0.5,1,2 --out elu_sweep.svg
       actplot plot sigmoid tanh gelu silu --layout grid --theme dark
       actplot plot leaky_relu:negative_slope=0.2 --terminal
+      actplot plot gelu silu mish --order 2 --layout stacked
       actplot plot swiglu --slices --range -3 3
 
     A gated unit (glu, swiglu, geglu, reglu) takes two inputs and is drawn over the plane: heatmaps
@@ -966,7 +970,7 @@ def plot_command(
     options = plotting.PlotOptions(
         window=window, num=num, layout=layout, derivative=not no_derivative, shade=shade, saturation=saturation,
         theme=theme, style=style, size=size, dpi=dpi, sequential=sequential, dtype=dtype,
-        against=against,
+        against=against, order=order,
     )  # fmt: skip
     if show:
         if not has_display():
@@ -1029,6 +1033,7 @@ def _plot_gated(
 @click.option("--jobs", type=int, default=None, help="Worker processes [default: all cores].")
 @click.option("--check", is_flag=True, help="Only check that the gallery is up to date; exit 1 naming what differs.")
 @DTYPE_OPTION
+@ORDER_OPTION
 @names_argument(required=False)
 @common_options
 @click.pass_context
@@ -1041,6 +1046,7 @@ def gallery_command(
     jobs: int | None,
     check: bool,
     dtype: str,
+    order: int,
     names: tuple[str, ...],
 ) -> None:
     """Write a figure per activation, an overview, index.md and index.html into a folder.
@@ -1055,6 +1061,7 @@ def gallery_command(
       actplot gallery
       actplot gallery --out docs/gallery --format png --jobs 2
       actplot gallery --check
+      actplot gallery --order 2 --out gallery2
     """
     from actplot.gallery import GalleryOptions, build_gallery, check_gallery
     from actplot.spec import bind, parse_spec
@@ -1069,7 +1076,7 @@ def gallery_command(
     registry = registry_for(ctx)
     plain, gated = split_names(names) if names else ([], list(GATED_UNITS))
     bounds = [parse_spec(n, registry) for n in plain] if names else [bind(a) for a in registry.values()]
-    options = GalleryOptions(window=window, num=num, fmt=fmt, dtype=dtype)
+    options = GalleryOptions(window=window, num=num, fmt=fmt, dtype=dtype, order=order)
     if check:
         result = check_gallery(bounds, out, options, gated)
         for kind, items in (("missing", result.missing), ("extra", result.extra), ("stale", result.stale)):

@@ -89,6 +89,18 @@ COLUMNS: tuple[Column, ...] = (
         "1/√E[f(z)²]: the weight scale, in units of 1/√fan_in, that keeps the pre-activation "
         "variance at 1 (√2 for relu).",
     ),
+    Column(
+        "max |f″|",
+        ("max_abs_curvature", "argmax_abs_curvature"),
+        "the largest |f″| on the window and where (at a kink, PyTorch's double-backward value; "
+        "'second_derivative' in JSON says whether f″ is declared or numeric).",
+    ),
+    Column(
+        "convex / concave",
+        ("convex", "concave"),
+        "where f″ > 0 (∪, convex) and where f″ < 0 (∩, concave), found like every region; a linear "
+        "piece (f″ = 0) is neither.",
+    ),
     Column("smooth", ("continuity",), "the continuity class: C-1 (jumps), C0 (kinks), C1, C2, …, C∞."),
     Column(
         "distinct outputs",

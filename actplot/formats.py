@@ -381,6 +381,7 @@ def _intervals_json(intervals: Sequence[Any]) -> list[list[float | str]]:
 #: JSON keys whose values are lists of intervals (CSV writes them as lo:hi;lo:hi).
 INTERVAL_KEYS = (
     "zero_gradient", "saturation", "dead", "flushed", "saturation_tails", "near_stationary", "max_abs_grad_on",
+    "convex", "concave",
 )  # fmt: skip
 
 
@@ -428,6 +429,11 @@ def comparison_dict(comparison: Any) -> dict[str, Any]:
                 "stationary_points": [json_number(p) for p in a.stationary_points],
                 "derivative": a.derivative,
                 "distinct_outputs": a.distinct_outputs,
+                "max_abs_curvature": json_number(a.max_abs_curvature),
+                "argmax_abs_curvature": json_number(a.argmax_abs_curvature),
+                "convex": _intervals_json(a.convex),
+                "concave": _intervals_json(a.concave),
+                "second_derivative": a.second_derivative,
             }
             for a in comparison.analyses
         ],
@@ -474,6 +480,24 @@ def max_grad_text(a: Any, window: tuple[float, float]) -> str:
     return f"{number(a.max_abs_grad)} at {number(x)}"
 
 
+def curvature_text(a: Any) -> str:
+    """'0.7979 at 0', with ' (numeric)' when f'' is not declared."""
+    if not math.isfinite(a.max_abs_curvature):
+        return "-"
+    numeric = " (numeric)" if a.second_derivative == "numeric" else ""
+    return f"{number(a.max_abs_curvature)} at {number(a.argmax_abs_curvature)}{numeric}"
+
+
+def convexity_text(a: Any, window: tuple[float, float]) -> str:
+    """'∪ (-1.414, 1.414); ∩ |x| > 1.414': both kinds, compactly; '-' for a piecewise-linear f."""
+    parts = []
+    if a.convex:
+        parts.append("∪ " + intervals_text(a.convex, window))
+    if a.concave:
+        parts.append("∩ " + intervals_text(a.concave, window))
+    return "; ".join(parts) or "-"
+
+
 def comparison_rows(comparison: Any) -> list[list[str]]:
     """One row of text per activation, in the order of :data:`actplot.columns.COLUMNS`."""
     rows = []
@@ -497,6 +521,8 @@ def comparison_rows(comparison: Any) -> list[list[str]]:
                 number(a.gaussian_mean),
                 "yes" if a.zero_centered else "no",
                 number(a.gain),
+                curvature_text(a),
+                convexity_text(a, window),
                 a.continuity,
                 count_text(a.distinct_outputs),
             ]

@@ -50,6 +50,7 @@ class GalleryOptions:
     num: int = 1001
     fmt: str = "svg"
     dtype: str = "float64"
+    order: int = 1  # 2: every page draws f'' too (dotted)
 
     def __post_init__(self) -> None:
         from actplot.rounding import get_format
@@ -92,7 +93,7 @@ def fingerprint(bound: BoundActivation, options: GalleryOptions) -> str:
     act = bound.activation
     parts = [
         __version__, options.window, options.num, options.fmt, options.dtype, bound.label, act.formula,
-        act.derivative_formula,
+        act.derivative_formula, *((options.order, act.second_derivative_formula) if options.order == 2 else ()),
         bound.field("kinks"), bound.field("jumps"), bound.field("continuity"), bound.field("output_range"),
         act.source, np.round(ev.y, 12).tolist(), np.round(ev.dy, 12).tolist(),
     ]  # fmt: skip
@@ -154,7 +155,10 @@ def _draw_page(index: int) -> PageResult:
 
     bound = _WORK[index]
     try:
-        options = PlotOptions(window=_OPTIONS.window, num=_OPTIONS.num, size=(7.0, 4.4), dpi=110, dtype=_OPTIONS.dtype)
+        options = PlotOptions(
+            window=_OPTIONS.window, num=_OPTIONS.num, size=(7.0, 4.4), dpi=110, dtype=_OPTIONS.dtype,
+            order=_OPTIONS.order,
+        )  # fmt: skip
         # one analysis serves the index table and the page's shading (regions do not depend on the grid)
         analysis = analyze(bound, _OPTIONS.window, INDEX_NUM, INDEX_SATURATION, _OPTIONS.dtype)
         fig = make_figure([bound], options, analyses=[analysis])
@@ -508,6 +512,7 @@ def _write_indexes(
         "window": list(options.window),
         "num": options.num,
         "format": options.fmt,
+        **({"order": options.order} if options.order != 1 else {}),
         "pages": {**{page_name(bounds[i], options.fmt): prints[i] for i in good}, **gated_prints},
     }
     write_text(folder / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
@@ -543,7 +548,8 @@ def check_gallery(
         [n for n, b in expected.items() if n in present and recorded.get(n) != fingerprint(b, options)]
         + [n for n, u in expected_gated.items() if n in present and recorded.get(n) != gated_fingerprint(u, options)]
     )
-    if manifest and (manifest.get("window") != list(options.window) or manifest.get("num") != options.num):
+    other = manifest.get("window") != list(options.window) or manifest.get("num") != options.num
+    if manifest and (other or manifest.get("order", 1) != options.order):
         stale.append(f"{MANIFEST} (built with other options)")
     return CheckReport(tuple(missing), tuple(extra), tuple(stale))
 
@@ -624,7 +630,7 @@ def index_html(comparison, pages: dict[str, str], options: GalleryOptions, units
     sort_values = lambda a: [  # noqa: E731  (the figure, then one per column of COMPARE_COLUMNS)
         None, None, a.output_min, a.theoretical_range[0], a.value_at_zero, a.grad_at_zero, a.dead_fraction,
         a.flushed_fraction, a.saturation_tails_fraction, a.near_stationary_fraction, None, a.max_abs_grad, None,
-        a.gaussian_mean, None, a.gain, None, float(a.distinct_outputs),
+        a.gaussian_mean, None, a.gain, a.max_abs_curvature, None, None, float(a.distinct_outputs),
     ]  # fmt: skip
     head = "".join(
         f"<th data-sortable>{e(c)}</th>" if i else "<th>figure</th>" for i, c in enumerate(("figure", *COMPARE_COLUMNS))

@@ -68,6 +68,7 @@ class PlotOptions:
     # grid layout with fixed margins instead of constrained layout (which draws the figure twice,
     # and measured 1.8 s of the gallery overview's 4.4 s for 30 panels)
     fixed_grid: bool = False
+    order: int = 1  # 2: f'' dotted in the same colour (a third panel in the stacked layout)
 
     def __post_init__(self) -> None:
         if self.layout not in LAYOUTS:
@@ -231,6 +232,38 @@ def _draw(ax: Any, curve: Curve, colour: str, what: str, label: str | None, dtyp
         ax.plot(xs, ys, "o", color=colour, ms=4, zorder=5)
 
 
+#: f'' is drawn from at most this many evenly spaced points (it is smooth between kinks)
+CURVATURE_POINTS = 4001
+
+
+def _curvature(bound: BoundActivation, options: PlotOptions) -> tuple[np.ndarray, np.ndarray]:
+    """(x, f''(x)) for drawing, with a break (NaN) at each kink and jump, where f'' jumps."""
+    from actplot.numerics import evaluate, linspace
+
+    x = linspace(options.window[0], options.window[1], min(options.num, CURVATURE_POINTS))
+    d2 = np.asarray(evaluate(bound, x, order=2).d2y, dtype=float)
+    singular = sorted({float(k) for k in (*bound.field("kinks"), *bound.field("jumps"))})
+    for k in singular:
+        if options.window[0] < k < options.window[1]:
+            i = int(np.searchsorted(x, k))
+            x = np.insert(x, i, np.nan)
+            d2 = np.insert(d2, i, np.nan)
+    return x, d2
+
+
+def _draw_curvature(ax: Any, bound: BoundActivation, colour: str, label: str | None, options: PlotOptions) -> None:
+    """f'' dotted; at each kink of f (a jump of f') a dot marks the value PyTorch's double
+    backward returns there, as dots on f' mark its value at a kink."""
+    from actplot.numerics import evaluate
+
+    x, d2 = _curvature(bound, options)
+    ax.plot(x, d2, color=colour, lw=1.4, ls=":", label=label)
+    kinks = [float(k) for k in bound.field("kinks") if options.window[0] <= k <= options.window[1]]
+    if kinks:
+        at = np.array(kinks)
+        ax.plot(at, evaluate(bound, at, order=2).d2y, "o", color=colour, ms=3.5, zorder=5, fillstyle="none")
+
+
 def _draw_framework(ax: Any, curve: Curve, colour: str, label: str, options: PlotOptions) -> None:
     """The framework's autograd f' (in the figure's format) as a thin line over the exact one, so
     a reader sees where it collapses to 0."""
@@ -353,6 +386,8 @@ def make_figure(
                 _draw(ax, curves[i], palette[i], "f", "f", options.dtype)
                 if options.derivative:
                     _draw(ax, curves[i], palette[i], "df", "f′", options.dtype)
+                if options.order == 2:
+                    _draw_curvature(ax, curves[i].bound, palette[i], "f″", options)
                 ax.set_title(labels[i], fontsize=10)
                 if i >= n - cols:  # the bottom panel of each column
                     ax.set_xlabel("x")
@@ -362,13 +397,16 @@ def make_figure(
             keys = [Line2D([], [], color="0.35", lw=1.6, label="f")]
             if options.derivative:
                 keys.append(Line2D([], [], color="0.35", lw=1.6, ls="--", label="f′"))
+            if options.order == 2:
+                keys.append(Line2D([], [], color="0.35", lw=1.4, ls=":", label="f″"))
             if fixed:
                 fig.legend(handles=keys, loc="lower center", ncols=len(keys), fontsize=8, frameon=False)
             else:
                 fig.legend(handles=keys, loc="outside lower center", ncols=len(keys), fontsize=8, frameon=False)
         elif options.layout == "stacked":
-            top, bottom = fig.subplots(2, 1, sharex=True)
-            for ax in (top, bottom):
+            panels = fig.subplots(3 if options.order == 2 else 2, 1, sharex=True)
+            top, bottom = panels[0], panels[1]
+            for ax in panels:
                 _decorate(ax, options)
                 if shade:
                     _shade(ax, curves, palette, options, legend=ax is top, labels=labels)
@@ -377,9 +415,13 @@ def make_figure(
                 _draw(bottom, curve, colour, "df", f"{label}′", options.dtype)
                 if options.against:
                     _draw_framework(bottom, curve, colour, label, options)
+                if options.order == 2:
+                    _draw_curvature(panels[2], curve.bound, colour, f"{label}″", options)
             top.set_ylabel("f(x)")
             bottom.set_ylabel("f′(x)")
-            bottom.set_xlabel("x")
+            if options.order == 2:
+                panels[2].set_ylabel("f″(x)")
+            panels[-1].set_xlabel("x")
             top.legend(fontsize=8)
             if not options.derivative:
                 bottom.set_visible(False)
@@ -394,6 +436,8 @@ def make_figure(
                     _draw(ax, curve, colour, "df", f"{label}′", options.dtype)
                     if options.against:
                         _draw_framework(ax, curve, colour, label, options)
+                if options.order == 2:
+                    _draw_curvature(ax, curve.bound, colour, f"{label}″", options)
             ax.set_xlabel("x")
             ax.legend(fontsize=8, loc="lower right", ncols=1 if len(curves) < 5 else 2)
             _zoom_flat_left(ax, curves, palette, options.derivative)

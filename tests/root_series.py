@@ -9,6 +9,9 @@ formulas below, and are written out as float64 literals:
 
     python -m tests.root_series > actplot/activations/root_series.py
 
+The same is done for f'' around the inflection points of the self-gated units (SECOND_ROOTS),
+from the written-out second derivatives of tests/test_second_derivatives.py.
+
 The accuracy tests then check the result against mpmath independently (tests/mp_reference.py).
 """
 
@@ -45,9 +48,35 @@ FUNCTIONS = {
 }
 
 
+def _second(name: str):
+    from tests.test_second_derivatives import SECOND  # the written-out f'' (checked against mpmath.diff)
+
+    return SECOND[name]
+
+
+# f'' around each of its roots (the inflection points), keyed "name''i": (f'', a point near the
+# root, radius, terms). Outside these radii the direct formulas are within 8 ulp (measured).
+SECOND_ROOTS = {
+    f"{name}''{i}": (name, start, radius, terms)
+    for name, roots in {
+        "gelu_tanh": ((-1.4185, 0.45, 56), (1.4185, 0.45, 56)),
+        "mish": ((-2.2564, 0.45, 48), (1.4906, 0.45, 48)),
+        "telu": ((-2.0660, 0.45, 48), (0.6966, 0.45, 56)),
+        "golu": ((-1.0601, 0.45, 48), (2.2386, 0.45, 48)),
+        "elish": ((-1.7175, 0.45, 48),),
+        "serf": ((-2.2565, 0.45, 48), (1.0960, 0.45, 48)),
+    }.items()
+    for i, (start, radius, terms) in enumerate(roots)
+}
+
+
 def series(name: str) -> tuple[float, float, float, float, list[float]]:
-    """(r_hi, r_lo, c1_lo, radius, [c1_hi, c2, c3, ...]) for f' around its root."""
-    df, start, radius, terms = FUNCTIONS[name]
+    """(r_hi, r_lo, c1_lo, radius, [c1_hi, c2, c3, ...]) for f' (or f'') around its root."""
+    if name in SECOND_ROOTS:
+        base, start, radius, terms = SECOND_ROOTS[name]
+        df = _second(base)
+    else:
+        df, start, radius, terms = FUNCTIONS[name]
     with mp.workdps(DIGITS):
         r = mp.findroot(df, mp.mpf(start))
         r_hi = float(r)
@@ -70,7 +99,7 @@ def main() -> None:
     print('"""')
     print()
     print("SERIES = {")
-    for name in FUNCTIONS:
+    for name in [*FUNCTIONS, *SECOND_ROOTS]:
         r_hi, r_lo, c1_lo, radius, c = series(name)
         print(f"    {name!r}: (")
         print(f"        {r_hi!r},")

@@ -19,6 +19,7 @@ NEW_KEYS = {
     "max_abs_grad_on", "dead", "dead_fraction", "flushed", "flushed_fraction", "saturation_tails",
     "saturation_tails_fraction", "near_stationary", "near_stationary_fraction", "stationary_points",
     "distinct_outputs",  # issue 12
+    "max_abs_curvature", "argmax_abs_curvature", "convex", "concave", "second_derivative",  # issue 13
 }  # fmt: skip
 
 

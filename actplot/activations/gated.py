@@ -7,10 +7,13 @@ import math
 import numpy as np
 
 from actplot.activations.stable import (
+    INV_SQRT_2PI,
     SQRT_2_OVER_PI,
     exp_dd,
+    exp_neg_square,
     gelu_grad,
     near_root,
+    near_roots,
     sech2,
     sigmoid,
     sigmoid_grad,
@@ -91,8 +94,76 @@ def _gelu_grad(x, approximate):
     return near_root(x, gelu_grad(x), "gelu")
 
 
+def _gelu_curvature(x, approximate):
+    if approximate == "tanh":
+        return _gelu_tanh_curvature(x)
+    # phi(x) (2 - x^2): 2 - x^2 from the exact square (it vanishes at sqrt 2), the Gaussian in
+    # two halves (phi is subnormal from |x| = 37.5 where x^2 phi(x) is not)
+    xc = np.clip(x, -40.0, 40.0)
+    hi, lo = two_prod(xc, xc)
+    s, e = two_sum(np.full_like(xc, 2.0), -hi)
+    half = exp_neg_square(xc, 0.25)
+    return (((s + (e - lo)) * INV_SQRT_2PI) * half) * half
+
+
+def _gelu_tanh_curvature(x):
+    """sech^2(u) (c (1 + 6k x^2) - c^2 x tanh(u) (1 + 3k x^2)^2), u = c (x + k x^3)."""
+    xc, z_hi, z_lo = _gelu_tanh_argument(x)  # z = 2u
+    c = _TWO_C[0] / 2.0
+    k = _GELU_K[0]
+    x2 = xc * xc
+    w = 1.0 + 3.0 * k * x2
+    t = np.tanh(0.5 * z_hi) + 0.5 * z_lo * sech2(0.5 * z_hi)
+    bracket = c * (1.0 + 6.0 * k * x2) - c * c * xc * t * w * w
+    # sech^2(u) = 4 sigma'(z), subnormal far out: as two halves of e^-|z|
+    # sigma'(z + lo) = sigma'(z) (1 - lo tanh(z/2)): z's rounding, times |z| ~ 600 in the tail
+    correction = 1.0 - z_lo * np.tanh(0.5 * z_hi)
+    a = np.minimum(np.abs(z_hi), 1500.0)
+    deep = a > 600.0
+    half = np.exp(-0.5 * np.where(deep, a, 0.0))
+    far = ((4.0 * bracket * correction) * half) * half
+    direct = np.where(deep, far, 4.0 * sigmoid_grad(z_hi) * correction * bracket)
+    # the bracket vanishes at |x| = 1.4185 (the inflection points): Taylor series there
+    return near_roots(x, direct, "gelu_tanh", 2)
+
+
+def _mish_curvature(x):
+    xc = np.clip(x, -700.0, 300.0)
+    # softplus as x + log1p(e^-x) (hi + lo) for x > 0: sech^2(sp) ~ 4 e^(-2 sp) multiplies its
+    # rounding by 2 sp (60 ulp at x = 33 otherwise)
+    pos = np.maximum(xc, 0.0)
+    sp_pos, sp_lo = two_sum(pos, np.log1p(np.exp(-pos)))
+    sp = np.where(xc > 0, sp_pos, np.log1p(np.exp(np.minimum(xc, 0.0))))
+    sp_lo = np.where(xc > 0, sp_lo, 0.0)
+    s, sm = sigmoid(xc), sigmoid(-xc)
+    t = np.tanh(sp)
+    bracket = 2.0 * s + xc * s * sm - 2.0 * xc * s * s * t
+    # far left: sech^2(sp) = 1, sigma = e^x: f'' = e^x (2 + x) to double precision
+    half = np.exp(0.5 * np.minimum(x, 0.0))
+    left = ((2.0 + np.maximum(x, -1e5)) * half) * half
+    # far right: sech^2(sp) = 4 e^(-2x), the bracket 2 - 2x: as two halves (e^-2x is subnormal
+    # from x = 354 where the product is not)
+    xr = np.clip(x, 0.0, 1e4)
+    quarter = np.exp(-xr)
+    right = ((4.0 * (2.0 - 2.0 * xr)) * quarter) * quarter
+    inside = sech2(sp) * (1.0 - 2.0 * sp_lo * t) * bracket
+    direct = np.where(x < -600.0, np.where(x < -1e5, 0.0, left), np.where(x > 300.0, right, inside))
+    return near_roots(x, direct, "mish", 2)  # the inflection points -2.2564 and 1.4906
+
+
+def _elish_curvature(x):
+    s, sm = sigmoid(x), sigmoid(-x)
+    xn = np.minimum(x, 0.0)
+    e = np.exp(xn)
+    ds = s * sm
+    negative = e * s + 2.0 * e * ds + np.expm1(xn) * ds * (sm - s)
+    return np.where(x >= 0, _silu_curvature(x), near_roots(x, negative, "elish", 1))
+
+
 @activation(
     "gelu",
+    second_derivative=_gelu_curvature,
+    second_derivative_formula=r"\varphi(x)\,(2 - x^{2})",
     aliases=("gaussian_error_linear_unit",),
     params=[
         Param(
@@ -124,6 +195,9 @@ def gelu(x, approximate):
 
 @activation(
     "gelu_tanh",
+    second_derivative=_gelu_tanh_curvature,
+    second_derivative_formula=r"\mathrm{sech}^{2}u\,\left(c(1 + 6kx^{2}) - c^{2}x\tanh(u)(1 + 3kx^{2})^{2}\right),"
+    r"\ u = c(x + kx^{3})",
     aliases=("gelu_new", "approximate_gelu"),
     family="gated",
     formula=r"\frac{x}{2}\left(1 + \tanh\left(\sqrt{2/\pi}\,(x + 0.044715 x^{3})\right)\right)",
@@ -233,6 +307,9 @@ def _mish_grad(x):
 
 @activation(
     "mish",
+    second_derivative=_mish_curvature,
+    second_derivative_formula=r"\mathrm{sech}^{2}(s)\left(2\sigma + x\sigma(1-\sigma) - 2x\sigma^{2}\tanh s\right),"
+    r"\ s = \mathrm{softplus}(x)",
     family="gated",
     formula=r"x \tanh(\mathrm{softplus}(x))",
     derivative=_mish_grad,
@@ -277,6 +354,9 @@ def _elish_grad(x):
 
 @activation(
     "elish",
+    second_derivative=_elish_curvature,
+    second_derivative_formula=r"\text{silu}''(x)\ (x \geq 0),"
+    r"\quad e^{x}\sigma + 2e^{x}\sigma' + (e^{x}-1)\sigma''\ (x < 0)",
     family="gated",
     formula=r"x\,\sigma(x)\ (x \geq 0),\quad (e^{x} - 1)\,\sigma(x)\ (x < 0)",
     derivative=_elish_grad,

@@ -18,8 +18,10 @@ from actplot.activations.stable import (
     exp_dd,
     exp_neg_square,
     near_root,
+    near_roots,
     normal_cdf,
     sech2,
+    sigmoid,
     times_sigmoid,
     two_prod,
     two_sum,
@@ -175,6 +177,8 @@ def _aptx_grad(x, alpha, beta, gamma):
 
 @activation(
     "aptx",
+    second_derivative=lambda x, alpha, beta, gamma: 2.0 * gamma * _silu_curvature(x, 2.0 * beta),
+    second_derivative_formula=r"2\gamma\beta\,\mathrm{sech}^{2}(\beta x)\,(1 - \beta x\tanh(\beta x))",
     params=[
         Param("alpha", 1.0, "alpha in (alpha + tanh(beta x)) gamma x"),
         Param("beta", 1.0, "beta in (alpha + tanh(beta x)) gamma x", positive=True),
@@ -213,8 +217,26 @@ def _snake_grad(x, alpha):
     return np.where(reducible, 2.0 * s * s, 1.0 + 2.0 * np.sin(u) * np.cos(u))
 
 
+def _snake_curvature(x, alpha):
+    """2 alpha cos(2 alpha x), with alpha x = u + lo exactly: cos(2u + 2lo) = cos 2u - 2 lo sin 2u,
+    and numpy's cos reduces the float 2u exactly, so the zeros of cos keep their digits."""
+    u = alpha * x
+    reducible = np.abs(u) < 1e15
+    uc = np.where(reducible, x, 0.0)
+    u_hi, u_lo = two_prod(np.full_like(uc, alpha), uc)
+    near = 2.0 * alpha * (np.cos(2.0 * u_hi) - 2.0 * u_lo * np.sin(2.0 * u_hi))
+    # far out the low part is below the period's resolution; 2u overflows from 9e307:
+    # cos 2u = (cos u - sin u)(cos u + sin u)
+    with np.errstate(over="ignore", invalid="ignore"):
+        c, s = np.cos(u), np.sin(u)
+        far = 2.0 * alpha * np.where(np.abs(u) < 8e307, np.cos(2.0 * u), (c - s) * (c + s))
+    return np.where(reducible, near, far)
+
+
 @activation(
     "snake",
+    second_derivative=_snake_curvature,
+    second_derivative_formula=r"2\alpha\cos(2\alpha x)",
     params=[Param("alpha", 1.0, "frequency: x + sin^2(alpha x) / alpha", positive=True)],
     family="periodic",
     formula=r"x + \frac{\sin^{2}(\alpha x)}{\alpha}",
@@ -329,8 +351,22 @@ def _telu_grad(x):
     return near_root(x, np.where(x < DEEP, _halves(1.0 + _deep(x), x), direct), "telu")
 
 
+def _telu_curvature(x):
+    """f'' = 2g' + x g'', g = tanh(e^x): e^x sech^2(e^x) (2 + x (1 - 2 e^x tanh(e^x)))."""
+    xc = np.clip(x, DEEP, 50.0)
+    u, u_lo = exp_dd(xc)
+    t = np.tanh(u)
+    # sech^2(u + lo) = sech^2(u) (1 - 2 lo tanh u): sech^2(e^x) ~ 4 e^(-2 e^x) multiplies the
+    # rounding of e^x by 2 e^x (265 ulp at x = 5.85 without it)
+    direct = u * (sech2(u) * (1.0 - 2.0 * u_lo * t)) * (2.0 + xc * (1.0 - 2.0 * u * t))
+    # below -40: e^x (2 + x), as two halves
+    return near_roots(x, np.where(x < DEEP, _halves(2.0 + _deep(x), x), direct), "telu", 2)
+
+
 @activation(
     "telu",
+    second_derivative=_telu_curvature,
+    second_derivative_formula=r"e^{x}\mathrm{sech}^{2}(e^{x})\,(2 + x(1 - 2e^{x}\tanh(e^{x})))",
     family="gated",
     formula=r"x \tanh(e^{x})",
     derivative=_telu_grad,
@@ -375,8 +411,24 @@ def _golu_grad(x):
     return np.where(x < GOLU_FLOOR, 0.0, ((bracket * (1.0 - e_lo)) * half) * half)
 
 
+def _golu_curvature(x):
+    """exp(-E) E (2 + x (E - 1)) with E = e^-x in double-double (see golu)."""
+    xc, e_hi, e_lo, half = _golu_parts(x)
+    em1 = (e_hi - 1.0) + e_lo
+    inner = 2.0 + xc * em1
+    value = ((((inner * e_hi) + inner * e_lo) * (1.0 - e_lo)) * half) * half
+    # beyond x = 600, exp(-E) = 1 and E = e^-x is subnormal from 708: (2 - x) e^-x in two halves
+    xr = np.clip(x, 0.0, 800.0)
+    h = np.exp(-0.5 * xr)
+    right = ((2.0 - xr) * h) * h
+    direct = np.where(x < GOLU_FLOOR, 0.0, np.where(x > 600.0, np.where(x > 800.0, 0.0, right), value))
+    return near_roots(x, direct, "golu", 2)  # the inflection points -1.0601 and 2.2386
+
+
 @activation(
     "golu",
+    second_derivative=_golu_curvature,
+    second_derivative_formula=r"e^{-e^{-x}}e^{-x}\,(2 + x(e^{-x} - 1))",
     family="gated",
     formula=r"x\,e^{-e^{-x}}",
     derivative=_golu_grad,
@@ -475,8 +527,25 @@ def _serf_grad(x):
     return near_root(x, direct, "serf")
 
 
+def _serf_curvature(x):
+    """2E' + x E'' with E = erf(s), s = softplus(x): E' = g sigma, E'' = g sigma (1 - sigma - 2 s sigma),
+    g = (2/sqrt pi) e^(-s^2)."""
+    xc, s, s_lo = _serf_softplus(np.minimum(x, 40.0))  # beyond 28, e^(-s^2) x s is below 1e-320
+    sig, sm = sigmoid(xc), sigmoid(-xc)
+    # e^(-(s + lo)^2) = e^(-s^2) (1 - 2 s lo): the tail multiplies s's rounding by 2s^2
+    # and it is applied last, in two halves: e^(-s^2) is subnormal from x = 26.6, f'' is not
+    scale = TWO_OVER_SQRT_PI[0] * (1.0 - 2.0 * s * s_lo) * sig * (2.0 + xc * (sm - 2.0 * s * sig))
+    half = exp_neg_square(s, 0.5)
+    direct = np.where(x > 40.0, 0.0, (scale * half) * half)
+    # below -40: s = e^x, sigma = e^x: f'' = (2/sqrt pi) e^x (2 + x)
+    return near_roots(x, np.where(x < SERF_DEEP, _serf_deep(lambda t: 2.0 + t, x), direct), "serf", 2)
+
+
 @activation(
     "serf",
+    second_derivative=_serf_curvature,
+    second_derivative_formula=r"2E' + xE'',\ E' = \tfrac{2}{\sqrt\pi}e^{-s^{2}}\sigma,"
+    r"\ E'' = \tfrac{2}{\sqrt\pi}e^{-s^{2}}\sigma(1 - \sigma - 2s\sigma)",
     family="gated",
     formula=r"x\,\mathrm{erf}(\mathrm{softplus}(x))",
     derivative=_serf_grad,

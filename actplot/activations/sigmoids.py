@@ -275,8 +275,30 @@ def _smht_grad(x, a, b, c, d):
     return terms / (denominator * denominator)
 
 
+def _smht_curvature(x, a, b, c, d):
+    """f'' of N/D. With a = c and b = d, f is tanh((a + b) x / 2) exactly, and f'' is
+    -2k^2 tanh(kx) sech^2(kx): no cancellation (the quotient rule's four terms cancel near 0).
+    Otherwise the quotient rule with every exponential scaled by e^-m, m = max(cx, -dx)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        if a == c and b == d:
+            k = 0.5 * (a + b)
+            kx = np.clip(k * x, -1e300, 1e300)
+            return -2.0 * k * k * np.tanh(kx) * sech2(kx)
+        xc = _smht_clip(x, a, b, c, d)
+        m = np.maximum(c * xc, -d * xc)
+        ep, eq = np.exp(a * xc - m), np.exp(-b * xc - m)
+        ec, ed = np.exp(c * xc - m), np.exp(-d * xc - m)
+        n, n1, n2 = ep - eq, a * ep + b * eq, a * a * ep - b * b * eq
+        den, d1, d2 = ec + ed, c * ec - d * ed, c * c * ec + d * d * ed
+        value = (n2 * den * den - n * d2 * den - 2.0 * n1 * d1 * den + 2.0 * n * d1 * d1) / (den * den * den)
+        return np.where(np.isfinite(value), value, 0.0)
+
+
 @activation(
     "smht",
+    second_derivative=_smht_curvature,
+    second_derivative_formula=r"\frac{N''D^{2} - N D'' D - 2 N' D' D + 2 N D'^{2}}{D^{3}},"
+    r"\ N = e^{ax} - e^{-bx},\ D = e^{cx} + e^{-dx}",
     aliases=("soboleva_modified_hyperbolic_tangent",),
     params=[
         Param("a", 1.0, "growth rate of the positive exponential", positive=True),

@@ -219,6 +219,14 @@ def near_root(x: np.ndarray, direct: np.ndarray, name: str, x_lo: np.ndarray | f
     return np.where(inside, series, direct)
 
 
+def near_roots(x: np.ndarray, direct: np.ndarray, name: str, count: int) -> np.ndarray:
+    """``direct`` with the Taylor series about each of the ``count`` roots of f'' of ``name``
+    (keys "name''0", "name''1", ...) substituted within their radii (see near_root)."""
+    for i in range(count):
+        direct = near_root(x, direct, f"{name}''{i}")
+    return direct
+
+
 # ln 2 as a double-double, and 1/n! for n = 0..24 as double-doubles (exact rationals, split once)
 LN2 = (0.6931471805599453, 2.3190468138462996e-17)
 
