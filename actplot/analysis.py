@@ -650,7 +650,13 @@ def _curvature(
 
     states = np.sign(np.nan_to_num(d2)).astype(int)
     changes: list[tuple[float, int]] = []
-    for left, right, old, new in regions.transitions(probes, states):
+    cells = regions.transitions(probes, states)
+    for left, right, old, new in cells:
+        if len(cells) > MAX_REFINED_INFLECTIONS:
+            # sinc on [-1000, 1000] changes curvature 640 times: each boundary is then given to
+            # the probes' resolution (1/8192 of the window, the same at every --num), unrefined
+            changes.append((right, new))
+            continue
         found = regions.changes_in_cell(sign_at, left, right, old, new)
         if found[-1][1] != new:  # a noisy (numeric) f'' flipping more often than the cell allows
             found.append((right, new))
@@ -681,6 +687,8 @@ def _curvature(
     return value, argmax, kind(1), kind(-1)
 
 
+#: Beyond this many sign changes of f'' on the probes, their boundaries are not refined.
+MAX_REFINED_INFLECTIONS = 64
 #: A region's end or an extreme this close to 0 is at 0 (f'' of an odd function changes sign
 #: between the floats -5e-324 and 5e-324; 0 itself has f'' = 0 and belongs to neither side).
 TINY = 1e-300

@@ -13,13 +13,18 @@ from actplot import evaluate, load_registry, resolve
 from actplot.cli import cli
 from tests.conftest import BUILTIN_NAMES
 from tests.mp_reference import REFERENCES, precision_for
-from tests.ulp import grid, ulps
+from tests.ulp import SPECIAL_POINTS, grid, ulps
 
 REGISTRY = load_registry(autoload=False)
 DECLARED = [n for n in BUILTIN_NAMES if REGISTRY[n].second_derivative is not None]
 #: Built-ins whose f'' is still numeric (issue 13 in progress): the list may only shrink.
 NUMERIC_FOR_NOW = {"sinc"}
 BOUND = 8.0
+#: The inflection points of the self-gated units, and the edges of their Taylor series there
+INFLECTIONS = np.array(
+    [r + d for r in (-2.3994, 2.3994, -1.4185, 1.4185, -2.2564, 1.4906, -2.066, 0.6966, -1.0601, 2.2386, -1.7175,
+                     -2.2565, 1.096, -1.41421356, 1.41421356) for d in (-0.46, -0.449, -0.01, 0.0, 0.01, 0.449, 0.46)]
+)  # fmt: skip
 
 
 def _s(x):
@@ -166,7 +171,9 @@ def test_the_numeric_list_is_exactly_the_undeclared():
 @pytest.mark.parametrize("name", DECLARED)
 def test_declared_second_derivative_matches_mpmath(name):
     act = REGISTRY[name]
-    x = grid()
+    # every other point of the accuracy grid's even parts, and all its special points (the
+    # extremes of the float range, the roots, the inflection points)
+    x = np.unique(np.concatenate([grid()[::2], SPECIAL_POINTS, -np.array(SPECIAL_POINTS), INFLECTIONS]))
     singular = {float(k) for k in (*act.resolve_field("kinks"), *act.resolve_field("jumps"))}
     x = x[[float(v) not in singular for v in x]]  # at a kink f'' follows PyTorch (tested below)
     got = np.asarray(act.second_derivative(x, **act.defaults), dtype=float)

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from actplot.activations.stable import sigmoid, sigmoid_grad, two_prod
+from actplot.activations.stable import isru_curvature, sigmoid, sigmoid_grad, two_prod
 from actplot.declare import OutputRange, Param, activation
 
 # SELU's constants as PyTorch spells them (float64 literals of Klambauer et al.'s values).
@@ -242,15 +242,6 @@ def sparse_plus(x):
     return np.where(x <= -1, 0.0, np.where(x >= 1, x, 0.25 * u * u))
 
 
-def _isr_curvature(x, alpha):
-    """-3 alpha x (1 + alpha x^2)^(-5/2), as -3 alpha (x w) w^4 with w = (1 + alpha x^2)^(-1/2):
-    x w is of order one and w^4 stays a float where w^5 alone would underflow."""
-    xc, t = _isr_parts(x, alpha)
-    w = 1.0 / np.sqrt(t)
-    w2 = w * w
-    return (-3.0 * alpha) * (xc * w) * w2 * w2
-
-
 def _isr_parts(x, alpha):
     xc = np.clip(x, -1e150, 1e150)
     return xc, 1.0 + alpha * xc * xc
@@ -258,7 +249,7 @@ def _isr_parts(x, alpha):
 
 @activation(
     "isrlu",
-    second_derivative=lambda x, alpha: np.where(x < 0, _isr_curvature(x, alpha), 0.0),
+    second_derivative=lambda x, alpha: np.where(x < 0, isru_curvature(x, alpha), 0.0),
     second_derivative_formula=r"-3\alpha x (1 + \alpha x^{2})^{-5/2}\ (x < 0),\quad 0\ (x \geq 0)",
     aliases=("inverse_square_root_linear_unit",),
     params=[Param("alpha", 1.0, "the lower asymptote is -1/sqrt(alpha)", positive=True)],

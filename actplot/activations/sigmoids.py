@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from actplot.activations.stable import horner, sech2, sigmoid_grad, two_prod, two_sum
+from actplot.activations.stable import horner, isru_curvature, sech2, sigmoid_grad
 from actplot.activations.stable import sigmoid as _sigmoid
 from actplot.declare import OutputRange, Param, activation
 
@@ -172,24 +172,9 @@ def sparse_sigmoid(x):
     return np.where(x <= -1, 0.0, np.where(x >= 1, 1.0, 0.5 * (x + 1.0)))
 
 
-def _isru_curvature(x, alpha):
-    """-3 alpha x w^5 with w = (1 + alpha x^2)^(-1/2), as -3 alpha (x w) w^4 (see isrlu)."""
-    # u = 1 + alpha x^2 as a double-double (|x| <= 1e150: beyond, the result is 0 by far), then
-    # x u^(-5/2) = (x / u) u^(-3/2): each factor a float where u^(-5/2) alone would underflow
-    xc = np.clip(x, -1e150, 1e150)
-    ax, ax_lo = two_prod(np.full_like(xc, alpha), np.abs(xc))
-    t, t_lo = two_prod(ax, np.abs(xc))
-    t_lo = t_lo + ax_lo * np.abs(xc)
-    u, u_lo = two_sum(np.ones_like(xc), t)
-    u_lo = u_lo + t_lo
-    with np.errstate(over="ignore"):
-        inner = (xc / u) * np.power(u, -1.5) * (1.0 - 2.5 * (u_lo / u))
-    return np.where(np.abs(x) > 1e150, 0.0, (-3.0 * alpha) * inner)
-
-
 @activation(
     "isru",
-    second_derivative=_isru_curvature,
+    second_derivative=isru_curvature,
     second_derivative_formula=r"-3\alpha x (1 + \alpha x^{2})^{-5/2}",
     aliases=("inverse_square_root_unit",),
     params=[Param("alpha", 1.0, "the asymptotes are ±1/sqrt(alpha)", positive=True)],
