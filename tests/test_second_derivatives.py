@@ -18,7 +18,7 @@ from tests.ulp import SPECIAL_POINTS, grid, ulps
 REGISTRY = load_registry(autoload=False)
 DECLARED = [n for n in BUILTIN_NAMES if REGISTRY[n].second_derivative is not None]
 #: Built-ins whose f'' is still numeric (issue 13 in progress): the list may only shrink.
-NUMERIC_FOR_NOW = {"sinc"}
+NUMERIC_FOR_NOW: set[str] = set()
 BOUND = 8.0
 #: The inflection points of the self-gated units, and the edges of their Taylor series there
 INFLECTIONS = np.array(
@@ -129,6 +129,7 @@ SECOND = {
     "golu": lambda x: mp.exp(-mp.exp(-x)) * mp.exp(-x) * (2 + x * (mp.exp(-x) - 1)),
     "serf": _serf2,
     "smht": lambda x: -2 * mp.tanh(x) * mp.sech(x) ** 2,  # a = b = c = d = 1: tanh
+    "sinc": lambda x: ((2 - x * x) * mp.sin(x) - 2 * x * mp.cos(x)) / x**3 if x != 0 else -mp.mpf(1) / 3,
 }  # fmt: skip
 
 
@@ -311,7 +312,7 @@ def test_eval_order_2_json_csv_and_table(runner):
     csv = runner.invoke(cli, ["eval", "relu", "sinc", "--at", "1", "--order", "2", "--format", "csv"]).stdout
     assert csv.splitlines()[0] == "x,relu,drelu,d2relu,sinc,dsinc,d2sinc"
     table = runner.invoke(cli, ["eval", "sinc", "--at", "1", "--order", "2"]).stdout
-    assert "d2 sinc (numeric)" in table.replace("\n", " ") or "(numeric)" in table
+    assert "d2 sinc" in table and "(numeric)" not in table
     plain = json.loads(runner.invoke(cli, ["eval", "silu", "--at", "1", "--format", "json"]).stdout)
     assert "d2y" not in plain[0]  # order 1 output is unchanged
 
@@ -382,6 +383,14 @@ def test_gallery_order_2_and_its_check(tmp_path, runner):
     assert plain.exit_code == 1 and "built with other options" in plain.stdout
 
 
-def test_info_shows_the_second_derivative(runner):
+def test_info_and_eval_say_when_f2_is_numeric(runner, tmp_path):
     assert "second derivative  \\varphi(x)\\,(2 - x^{2})" in runner.invoke(cli, ["info", "gelu"]).stdout
-    assert "[numeric" in runner.invoke(cli, ["info", "sinc"]).stdout
+    plugin = tmp_path / "no_second.py"
+    plugin.write_text(
+        "import numpy as np\nfrom actplot import activation\n"
+        "@activation('cubic', derivative=lambda x: 3 * x * x)\ndef cubic(x):\n    'x^3'\n    return x ** 3\n"
+    )
+    info = runner.invoke(cli, ["info", "--plugin", str(plugin), "cubic"]).stdout
+    assert "[numeric: the derivative of f'" in info
+    table = runner.invoke(cli, ["eval", "--plugin", str(plugin), "cubic", "--at", "2", "--order", "2"]).stdout
+    assert "(numeric)" in table and "12" in table
