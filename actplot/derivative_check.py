@@ -61,16 +61,24 @@ def check_derivative(bound: BoundActivation, x: np.ndarray | None = None) -> Der
     with np.errstate(all="ignore"):
         y, declared = evaluate_chunk(bound, grid)
         numeric = numeric_derivative(bound, grid, numeric_method(bound))
+    return _verdict(bound.label, grid, y, declared, numeric, RTOL)
+
+
+def _verdict(
+    label: str, grid: np.ndarray, y: np.ndarray, declared: np.ndarray, numeric: np.ndarray, rtol: float
+) -> DerivativeCheck:
+    """Mismatches where |declared - numeric| > rtol |numeric| + ATOL max|numeric| (finite points)."""
+    with np.errstate(all="ignore"):
         usable = np.isfinite(y) & np.isfinite(numeric)
         scale = np.max(np.abs(numeric[usable]), initial=1.0)
         error = np.abs(declared - numeric)
-        bad = usable & ~(error <= RTOL * np.abs(numeric) + ATOL * scale)
+        bad = usable & ~(error <= rtol * np.abs(numeric) + ATOL * scale)
     count = int(bad.sum())
     if not count:
-        return DerivativeCheck(bound.label, True, int(usable.sum()), 0)
+        return DerivativeCheck(label, True, int(usable.sum()), 0)
     worst = int(np.argmax(np.where(bad, error / (np.abs(numeric) + 1e-300), -1.0)))
     return DerivativeCheck(
-        bound.label, True, int(usable.sum()), count, float(grid[worst]), float(declared[worst]), float(numeric[worst])
+        label, True, int(usable.sum()), count, float(grid[worst]), float(declared[worst]), float(numeric[worst])
     )
 
 
@@ -88,15 +96,5 @@ def check_second_derivative(bound: BoundActivation, x: np.ndarray | None = None)
         y, _slope = evaluate_chunk(bound, grid)
         declared = second_derivative_chunk(bound, grid)
         numeric = numeric_second_derivative(bound, grid, checked=False)
-        usable = np.isfinite(y) & np.isfinite(numeric)
-        scale = np.max(np.abs(numeric[usable]), initial=1.0)
-        error = np.abs(declared - numeric)
-        # a numeric f'' (a difference of f') is a few digits short of f': 1e-4 relative
-        bad = usable & ~(error <= 10 * RTOL * np.abs(numeric) + ATOL * scale)
-    count = int(bad.sum())
-    if not count:
-        return DerivativeCheck(bound.label, True, int(usable.sum()), 0)
-    worst = int(np.argmax(np.where(bad, error / (np.abs(numeric) + 1e-300), -1.0)))
-    return DerivativeCheck(
-        bound.label, True, int(usable.sum()), count, float(grid[worst]), float(declared[worst]), float(numeric[worst])
-    )
+    # a numeric f'' (a difference of f') is a few digits short of f': 1e-4 relative
+    return _verdict(bound.label, grid, y, declared, numeric, 10 * RTOL)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -140,6 +141,20 @@ def _sinc_grad_series(x):
     return x * horner(x * x, _SINC_GRAD_SERIES)
 
 
+def _about_nearest_root(a: np.ndarray, start: float, table: Any) -> tuple[np.ndarray, ...]:
+    """For |x| = a in [start, last root + 1.5] (``near``): a there (else the first root), the
+    nearest root r of ``table`` (R_HI, R_LO, SIN, COS), d = a - r exactly, sin r and cos r."""
+    roots = np.asarray(table.R_HI)
+    near = (a >= start) & (a <= table.R_HI[-1] + 1.5)
+    ac = np.where(near, a, roots[0])
+    i = np.clip(np.searchsorted(roots, ac), 1, roots.size - 1)
+    i = np.where(np.abs(ac - roots[i - 1]) <= np.abs(ac - roots[i]), i - 1, i)
+    i = np.where(ac < roots[0], 0, i)
+    r = roots[i]
+    d = (ac - r) - np.asarray(table.R_LO)[i]
+    return near, ac, r, d, np.asarray(table.SIN)[i], np.asarray(table.COS)[i]
+
+
 def _sinc_grad(x):
     from actplot.activations import sinc_roots
 
@@ -150,14 +165,7 @@ def _sinc_grad(x):
     # From 2 to 1100, about the nearest root r of sinc' (tan r = r), with d = x - r exact:
     # x cos x - sin x = cos r (d cos d - sin d) - sin r (r + d) sin d, where neither term
     # cancels (the direct formula is 1.1e15 ulp off at the float nearest 4.4934).
-    roots = np.asarray(sinc_roots.R_HI)
-    near = (a >= 2.0) & (a <= sinc_roots.R_HI[-1] + 1.5)
-    ac = np.where(near, a, roots[0])
-    i = np.clip(np.searchsorted(roots, ac), 1, roots.size - 1)
-    i = np.where(np.abs(ac - roots[i - 1]) <= np.abs(ac - roots[i]), i - 1, i)
-    i = np.where(ac < roots[0], 0, i)
-    d = (ac - roots[i]) - np.asarray(sinc_roots.R_LO)[i]
-    sin_r, cos_r = np.asarray(sinc_roots.SIN)[i], np.asarray(sinc_roots.COS)[i]
+    near, ac, _r, d, sin_r, cos_r = _about_nearest_root(a, 2.0, sinc_roots)
     numerator = cos_r * (d * d * _sinc_grad_series(d)) - sin_r * (ac * np.sin(d))
     rooted = np.sign(x) * (numerator / ac / ac)
     xl = np.where(small | near, 3.0, x)
@@ -182,15 +190,7 @@ def _sinc_curvature(x):
     small = a < 1.6
     xs = np.where(small, x, 0.0)
     series = horner(xs * xs, _SINC_CURVATURE_SERIES)
-    roots = np.asarray(table.R_HI)
-    near = (a >= 1.6) & (a <= table.R_HI[-1] + 1.5)
-    ac = np.where(near, a, roots[0])
-    i = np.clip(np.searchsorted(roots, ac), 1, roots.size - 1)
-    i = np.where(np.abs(ac - roots[i - 1]) <= np.abs(ac - roots[i]), i - 1, i)
-    i = np.where(ac < roots[0], 0, i)
-    r = roots[i]
-    d = (ac - r) - np.asarray(table.R_LO)[i]
-    sin_r, cos_r = np.asarray(table.SIN)[i], np.asarray(table.COS)[i]
+    near, ac, r, d, sin_r, cos_r = _about_nearest_root(a, 1.6, table)
     first = -d * np.cos(d) * ((2.0 * r + d) * sin_r + 2.0 * cos_r)
     second = np.sin(d) * ((2.0 - ac * ac) * cos_r + 2.0 * ac * sin_r)
     rooted = ((first + second) / ac / ac) / ac
