@@ -53,15 +53,19 @@ def check_derivative(bound: BoundActivation, x: np.ndarray | None = None) -> Der
 
     A point mismatches when |declared - numeric| > 1e-5 |numeric| + 1e-7 max|numeric|.
     """
-    grid = check_grid() if x is None else np.asarray(x, dtype=float)
     if bound.activation.derivative is None:
         return DerivativeCheck(bound.label, False, 0, 0)
-    singular = (*bound.field("kinks"), *bound.field("jumps"))
-    grid = grid[_away_from(grid, tuple(singular))]
+    grid = _points(bound, x)
     with np.errstate(all="ignore"):
         y, declared = evaluate_chunk(bound, grid)
         numeric = numeric_derivative(bound, grid, numeric_method(bound))
     return _verdict(bound.label, grid, y, declared, numeric, RTOL)
+
+
+def _points(bound: BoundActivation, x: np.ndarray | None) -> np.ndarray:
+    """The check grid (or ``x``) without the points whose stencil would reach a kink or jump."""
+    grid = check_grid() if x is None else np.asarray(x, dtype=float)
+    return grid[_away_from(grid, (*bound.field("kinks"), *bound.field("jumps")))]
 
 
 def _verdict(
@@ -84,14 +88,13 @@ def _verdict(
 
 def check_second_derivative(bound: BoundActivation, x: np.ndarray | None = None) -> DerivativeCheck:
     """Compare the declared f'' with the numeric derivative of the declared f' (complex step where
-    f' allows it, else central differences), away from kinks and jumps, with the same tolerance."""
+    f' allows it, else central differences), away from kinks and jumps, at ten times f''s
+    relative tolerance (a numeric f'' is a difference of f')."""
     from actplot.numerics import numeric_second_derivative, second_derivative_chunk
 
-    grid = check_grid() if x is None else np.asarray(x, dtype=float)
     if bound.activation.second_derivative is None:
         return DerivativeCheck(bound.label, False, 0, 0)
-    singular = (*bound.field("kinks"), *bound.field("jumps"))
-    grid = grid[_away_from(grid, tuple(singular))]
+    grid = _points(bound, x)
     with np.errstate(all="ignore"):
         y, _slope = evaluate_chunk(bound, grid)
         declared = second_derivative_chunk(bound, grid)

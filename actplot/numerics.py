@@ -179,19 +179,22 @@ def numeric_method(bound: BoundActivation) -> str:
     Complex-step is accepted only when it runs and agrees with central differences at probe
     points: ``abs``, ``maximum`` and comparisons silently break it.
     """
-    f = bound
+    return "complex-step" if _complex_step_works(bound, bound, "the numeric-derivative probe") else "central"
+
+
+def _complex_step_works(bound: BoundActivation, f: Callable[[np.ndarray], np.ndarray], what: str) -> bool:
+    """Whether the complex step of ``f`` (``bound``'s f, or its f') runs and agrees with central
+    differences at the probe points; a ComplexWarning (a cast to float) is a refusal."""
     try:
-        with np.errstate(all="ignore"), _limit(bound, "the numeric-derivative probe"), warnings.catch_warnings():
-            warnings.simplefilter("error", np.exceptions.ComplexWarning)  # a cast to float: a refusal
+        with np.errstate(all="ignore"), _limit(bound, what), warnings.catch_warnings():
+            warnings.simplefilter("error", np.exceptions.ComplexWarning)
             cs = _complex_step(f, _PROBE)
             cd = _central_difference(f, _PROBE)
-        if np.all(np.isfinite(cs)) and np.allclose(cs, cd, rtol=1e-6, atol=1e-9):
-            return "complex-step"
+        return bool(np.all(np.isfinite(cs)) and np.allclose(cs, cd, rtol=1e-6, atol=1e-9))
     except PluginError:
         raise  # a plugin that hangs is reported, not probed further
     except Exception:
-        pass
-    return "central"
+        return False
 
 
 def numeric_derivative(bound: BoundActivation, x: np.ndarray, method: str | None = None) -> np.ndarray:
@@ -222,17 +225,7 @@ def numeric_second_derivative(bound: BoundActivation, x: np.ndarray, checked: bo
     def slope(v: np.ndarray) -> np.ndarray:
         return np.asarray(derivative(v, **kwargs))
 
-    try:
-        with np.errstate(all="ignore"), _limit(bound, "the numeric second-derivative probe"), warnings.catch_warnings():
-            # an f' that casts its argument to float drops the imaginary part: that is a refusal
-            warnings.simplefilter("error", np.exceptions.ComplexWarning)
-            cs = _complex_step(slope, _PROBE)
-            cd = _central_difference(slope, _PROBE)
-        use_complex = bool(np.all(np.isfinite(cs)) and np.allclose(cs, cd, rtol=1e-6, atol=1e-9))
-    except PluginError:
-        raise
-    except Exception:
-        use_complex = False
+    use_complex = _complex_step_works(bound, slope, "the numeric second-derivative probe")
     step = _complex_step if use_complex else _central_difference
     if not checked:  # a reference for `check`: a nan where it overflows is skipped there
         return np.asarray(step(slope, x), dtype=float)

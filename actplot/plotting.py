@@ -245,6 +245,8 @@ def _curvature(bound: BoundActivation, options: PlotOptions) -> tuple[np.ndarray
     singular = sorted({float(k) for k in (*bound.field("kinks"), *bound.field("jumps"))})
     for k in singular:
         if options.window[0] < k < options.window[1]:
+            # the kink itself leaves the line (a dot marks f'' there), so neither side joins it
+            d2 = np.where(x == k, np.nan, d2)
             i = int(np.searchsorted(x, k))
             x = np.insert(x, i, np.nan)
             d2 = np.insert(d2, i, np.nan)
