@@ -21,7 +21,7 @@ import signal
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -33,6 +33,7 @@ from actplot.spec import BoundActivation
 
 if TYPE_CHECKING:
     from actplot.analysis import Analysis
+    from actplot.plotting import PageFigure
 
 MANIFEST = "manifest.json"
 GATED_INTRO = (
@@ -145,13 +146,16 @@ INDEX_SATURATION = 0.01
 TILE_WIDTH, TILE_COLUMNS = 256, 6
 
 PageResult = tuple[int, "str | None", str, "Analysis | None", "bytes | None"]
+#: The figure this process draws its pages into (see plotting.PageFigure).
+_PAGE_FIGURE: PageFigure | None = None
 
 
 def _draw_page(index: int) -> PageResult:
     """Draw one page and analyse its activation for the index table (in the same worker, so the
     analyses run in parallel too); returns (index, error or None, fingerprint, analysis)."""
+    global _PAGE_FIGURE
     from actplot.analysis import analyze
-    from actplot.plotting import PlotOptions, make_figure, save_figure
+    from actplot.plotting import PageFigure, PlotOptions, make_figure, save_figure
 
     bound = _WORK[index]
     try:
@@ -161,10 +165,12 @@ def _draw_page(index: int) -> PageResult:
         )  # fmt: skip
         # one analysis serves the index table and the page's shading (regions do not depend on the grid)
         analysis = analyze(bound, _OPTIONS.window, INDEX_NUM, INDEX_SATURATION, _OPTIONS.dtype)
-        fig = make_figure([bound], options, analyses=[analysis])
-        path = save_figure(fig, _OUT / page_name(bound, _OPTIONS.fmt))
-        # a PNG page's overview tile is scaled here, in parallel, not by the parent afterwards
-        tile = page_tile(path) if _OPTIONS.fmt == "png" else None
+        # each process keeps one figure for all its pages (axes, ticks and text measurements reused)
+        _PAGE_FIGURE = _PAGE_FIGURE or PageFigure()
+        fig = make_figure([bound], options, analyses=[analysis], page=_PAGE_FIGURE)
+        save_figure(fig, _OUT / page_name(bound, _OPTIONS.fmt))
+        # a PNG page's overview tile is scaled here, in parallel, from the pixels just written
+        tile = page_tile(canvas_image(fig)) if _OPTIONS.fmt == "png" else None
         return index, None, fingerprint(bound, _OPTIONS), analysis, tile
     except KeyboardInterrupt:
         raise
@@ -209,13 +215,21 @@ def _draw_overview(bounds: Sequence[BoundActivation], options: GalleryOptions, p
     save_figure(make_figure(bounds, plot_options), path)
 
 
-def page_tile(page: Path) -> bytes:
-    """A PNG page scaled to the overview's tile width: (width, height) and RGB bytes, packed."""
+def canvas_image(fig: Any) -> Any:
+    """The RGBA pixels a figure's Agg canvas last drew (a PNG page's, exactly: its file is
+    written from them), as a PIL image sharing the buffer."""
     from PIL import Image
 
-    with Image.open(page) as image:
-        height = round(image.height * TILE_WIDTH / image.width)
-        tile = image.convert("RGB").resize((TILE_WIDTH, height), Image.Resampling.LANCZOS)
+    buffer = fig.canvas.buffer_rgba()
+    return Image.frombuffer("RGBA", (buffer.shape[1], buffer.shape[0]), buffer, "raw", "RGBA", 0, 1)
+
+
+def page_tile(image: Any) -> bytes:
+    """A page's image scaled to the overview's tile width: (height and RGB bytes, packed)."""
+    from PIL import Image
+
+    height = round(image.height * TILE_WIDTH / image.width)
+    tile = image.convert("RGB").resize((TILE_WIDTH, height), Image.Resampling.LANCZOS)
     return height.to_bytes(4, "little") + tile.tobytes()
 
 
@@ -260,10 +274,15 @@ def _fork(task: Callable[[], object]) -> tuple[int, int]:
     No queue and no lock is shared with the child (multiprocessing.Pool's terminate can deadlock
     on the lock of a worker killed while waiting for work), so stopping children is always safe.
     """
+    global _PAGE_FIGURE
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns
         code = 0
+        # Not the parent's kept figure: its renderer's mathtext cache holds the parent's FT2Font
+        # objects, whose font files two children would then read through one shared file offset
+        # (FreeType failed with "invalid outline" when a parent had drawn pages before forking).
+        _PAGE_FIGURE = None
         try:
             os.close(read)
             _worker_signals()

@@ -405,16 +405,28 @@ def propagation(report: Report) -> None:
         report.goal("edge-of-chaos line of 50 σ_b² < 5 s", f"{line_time:.2f} s", line_time < 5.0)
 
 
+STEPS = (startup, figure, gallery, evaluation, scale, propagation)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a tiny configuration that runs in seconds")
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=[step.__name__ for step in STEPS],
+        help="run only this section (repeatable); the report then holds only those sections",
+    )
     args = parser.parse_args(argv)
     report = Report(quick=args.quick)
     compile_bytecode()
-    for step in (startup, figure, gallery, evaluation, scale, propagation):
+    for step in STEPS:
+        if args.only and step.__name__ not in args.only:
+            continue
         print(f"benchmark: {step.__name__} ...", file=sys.stderr, flush=True)
         step(report)
+    flags = (" --quick" if args.quick else "") + "".join(f" --only {o}" for o in args.only or [])
     machine = (
         f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, numpy {np.__version__}"
     )
@@ -422,7 +434,7 @@ def main(argv: list[str] | None = None) -> int:
     text = textwrap.dedent(f"""\
         # actplot benchmarks
 
-        {datetime.date.today().isoformat()} · {machine} · `python benchmarks/run.py{" --quick" if args.quick else ""}`
+        {datetime.date.today().isoformat()} · {machine} · `python benchmarks/run.py{flags}`
 
         ## Goals
 

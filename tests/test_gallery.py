@@ -203,6 +203,18 @@ def test_png_overview_is_the_pages_scaled_down(tmp_path):
         assert (expected < 128).any()  # the tile is not blank: it carries the page's curves
 
 
+def test_a_worker_never_draws_into_the_parents_kept_figure(monkeypatch):
+    """The kept figure's renderer caches mathtext glyphs with the parent's FT2Font objects; two
+    workers using them read one font file through a shared offset (FreeType errors, seen when a
+    serial build preceded a parallel one in the same process). Each worker starts without it."""
+    from actplot import gallery
+    from actplot.plotting import PageFigure
+
+    monkeypatch.setattr(gallery, "_PAGE_FIGURE", PageFigure())
+    assert gallery.run_forked([lambda: gallery._PAGE_FIGURE is None] * 2) == [True, True]
+    assert gallery._PAGE_FIGURE is not None  # the parent keeps its own
+
+
 def test_fixed_grid_overview_keeps_every_label_inside_its_own_cell():
     """The SVG overview is laid out with fixed margins (no constrained layout): no title, tick label
     or axis label may reach into a neighbouring panel or off the figure."""

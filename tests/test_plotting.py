@@ -14,7 +14,7 @@ import actplot
 from actplot import resolve
 from actplot.analysis import analyze
 from actplot.cli import cli
-from actplot.plotting import PlotOptions, legend_label, make_figure, save_figure
+from actplot.plotting import PageFigure, PlotOptions, legend_label, make_figure, save_figure
 from actplot.sampling import envelope, sample
 
 
@@ -147,6 +147,28 @@ def test_same_figure_same_bytes(tmp_path):
         a = save_figure(actplot.plot(["relu", "elu"]), tmp_path / f"a.{suffix}").read_bytes()
         b = save_figure(actplot.plot(["relu", "elu"]), tmp_path / f"b.{suffix}").read_bytes()
         assert a == b, suffix
+
+
+@pytest.mark.parametrize("suffix", ["png", "svg"])
+def test_a_page_in_a_kept_figure_is_the_page_on_its_own(tmp_path, suffix):
+    """PageFigure (the gallery's one figure per worker): whatever was drawn before, a page has
+    the bytes of the same page on a figure of its own. The sequence covers a hatched dead region
+    (relu), the inset (leaky_relu), y limits fixed near the float64 limit (an expression), a
+    staircase-free smooth curve (gelu), then relu again after all of them."""
+    registry = actplot.load_registry(autoload=False)
+    from actplot.spec import parse_spec
+
+    options = PlotOptions(size=(5.0, 3.5), dpi=60)
+    page = PageFigure()
+    for i, name in enumerate(["relu", "leaky_relu", "1e300*x", "gelu", "relu"]):
+        bound = parse_spec(name, registry)
+        alone = save_figure(make_figure([bound], options), tmp_path / f"alone{i}.{suffix}").read_bytes()
+        kept = save_figure(make_figure([bound], options, page=page), tmp_path / f"kept{i}.{suffix}").read_bytes()
+        assert kept == alone, name
+    assert page.figure is not None and len(page.figure.axes) == 1  # no inset left behind
+    # other options: a figure of their own, not the kept one
+    other = make_figure([parse_spec("relu", registry)], PlotOptions(size=(4.0, 3.0), dpi=60), page=page)
+    assert other is page.figure and other.get_size_inches().tolist() == [4.0, 3.0]
 
 
 def test_figures_can_be_made_in_parallel_threads():
