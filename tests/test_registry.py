@@ -75,6 +75,30 @@ def test_entry_points_accept_an_activation_an_iterable_and_a_module(plugin_site)
     assert failure.plugin == "actplot-fixture-plugin:missing"
 
 
+def test_entry_point_scan_is_skipped_only_when_no_distribution_names_the_group(plugin_site, tmp_path, monkeypatch):
+    """The pre-check that spares `actplot` importing importlib.metadata: no for a path whose
+    distributions declare only other groups (importlib.metadata agrees), yes once the fixture's
+    distribution is on it, yes for what it cannot look into (a zip file)."""
+    import sys
+    from importlib.metadata import entry_points
+
+    from actplot.registry import ENTRY_POINT_GROUP, may_declare_entry_points
+
+    other = tmp_path / "site" / "other_tool-1.0.dist-info"
+    other.mkdir(parents=True)
+    (other / "METADATA").write_text("Metadata-Version: 2.1\nName: other-tool\nVersion: 1.0\n")
+    (other / "entry_points.txt").write_text("[console_scripts]\nother = other_tool:main\n")
+    monkeypatch.setattr(sys, "path", [str(tmp_path / "missing"), str(tmp_path / "site")])
+    assert not may_declare_entry_points() and not entry_points(group=ENTRY_POINT_GROUP)
+    assert may_declare_entry_points("console_scripts") and entry_points(group="console_scripts")
+    monkeypatch.setattr(sys, "path", [*sys.path, str(plugin_site)])
+    assert may_declare_entry_points() and entry_points(group=ENTRY_POINT_GROUP)
+    archive = tmp_path / "plugins.zip"
+    archive.write_bytes(b"PK\x05\x06" + bytes(18))  # an empty zip archive
+    monkeypatch.setattr(sys, "path", [str(tmp_path / "site"), str(archive)])
+    assert may_declare_entry_points()
+
+
 def test_disable_autoload_switch_hides_entry_points(plugin_site, monkeypatch):
     monkeypatch.setenv("ACTPLOT_DISABLE_PLUGIN_AUTOLOAD", "1")
     assert "fixture_swish" not in load_registry()
