@@ -285,7 +285,7 @@ def evaluate(
     x64 = np.asarray(x, dtype=np.float64).ravel()
     x_out: np.ndarray = round_to(x64, dtype).astype(target)
     # Evaluate at the points the caller sees in that precision.
-    x64 = x_out.astype(np.float64)
+    x64 = x_out.astype(np.float64, copy=False)  # float64: x_out itself (no second copy of x)
     y: np.ndarray = np.empty(x64.shape, dtype=target)
     dy: np.ndarray = np.empty(x64.shape, dtype=target)
     if order not in (1, 2):
