@@ -19,6 +19,38 @@ def test_chunked_and_unchunked_results_are_identical(registry):
         np.testing.assert_array_equal(whole.dy, chunked.dy)
 
 
+def test_float64_points_are_returned_uncopied_and_read_only(registry):
+    """evaluate() does not copy a float64 grid (800 MB at 1e8 points): the result's x is a view
+    of it that cannot be written through; other formats return their own rounded points."""
+    x = linspace(-3, 3, 101)
+    ev = evaluate(bind(registry["relu"]), x)
+    assert np.shares_memory(ev.x, x) and not ev.x.flags.writeable and x.flags.writeable
+    with pytest.raises(ValueError):
+        ev.x[0] = 1.0
+    x[0] = -2.5  # the caller's array is still the caller's
+    lists = evaluate(bind(registry["relu"]), [-1.0, 2.0])
+    np.testing.assert_array_equal(lists.x, [-1.0, 2.0])
+    low = evaluate(bind(registry["relu"]), x, dtype="bfloat16")
+    assert not np.shares_memory(low.x, x)
+
+
+def test_default_parameter_shortcuts_agree_with_the_general_formulas(registry):
+    """celu at alpha = 1 and softplus at beta = 1 skip the low part of x / alpha and beta x (exact
+    there). Their accuracy is test_accuracy's (mpmath, at the defaults); here they agree with the
+    general path at the next float above 1, whose exact values differ by a relative |x| 2^-52
+    (up to 2|x| ulps), and give zeros the same sign."""
+    from actplot import resolve
+
+    x = np.concatenate([linspace(-40, 40, 4001), [-0.0, 0.0, -5e-324, -1e-300, -700.0, 700.0]])
+    for fast, general in (("celu", "celu:alpha=1.0000000000000002"), ("softplus", "softplus:beta=1.0000000000000002")):
+        a, b = (evaluate(bound, x, order=2) for bound in resolve([fast, general]))
+        for name in ("y", "dy", "d2y"):
+            u, v = getattr(a, name), getattr(b, name)
+            ulps = np.abs(u - v) / np.spacing(np.maximum(np.abs(u), np.abs(v)))
+            assert np.all(np.where(u == v, 0.0, ulps) <= 4 + 2 * np.abs(x)), (fast, name)
+            assert np.array_equal(np.signbit(u), np.signbit(v)), (fast, name)
+
+
 def test_linspace_is_numpys():
     np.testing.assert_array_equal(linspace(-1, 2, 7), np.linspace(-1, 2, 7))
 
