@@ -324,7 +324,8 @@ class PageFigure:
     """One overlay figure kept for many pages (a gallery worker draws dozens with the same options).
 
     Its axes, ticks and Agg renderer outlive each page: a new figure per page made ~20 Tick objects
-    (3 lines and 2 texts each) and measured every tick label again, about 60 of a page's 260 ms.
+    (3 lines and 2 texts each) and measured every tick label again (30 gallery pages in one process:
+    238 ms a page with a figure each, 200 ms with one kept figure).
     Each page removes what the previous one added (curves, spans, legend, inset) and autoscales
     again, so a page is the same, byte for byte, as on a figure of its own (tested).
     """
