@@ -27,7 +27,8 @@ def test_float64_points_are_returned_uncopied_and_read_only(registry):
     assert np.shares_memory(ev.x, x) and not ev.x.flags.writeable and x.flags.writeable
     with pytest.raises(ValueError):
         ev.x[0] = 1.0
-    x[0] = -2.5  # the caller's array is still the caller's
+    x[0] = -2.5  # still the caller's to write, and the result's x is a view of it (as documented)
+    assert ev.x[0] == -2.5
     lists = evaluate(bind(registry["relu"]), [-1.0, 2.0])
     np.testing.assert_array_equal(lists.x, [-1.0, 2.0])
     low = evaluate(bind(registry["relu"]), x, dtype="bfloat16")
